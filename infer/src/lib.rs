@@ -4,16 +4,34 @@
 //! **transactional** (a notice about the recipient's own account, order or appointment), on
 //! the device, so marketing can be folded while no code or bank alert is ever lost.
 //!
-//! This crate is what an app embeds. Today it holds the label set and the text normalizer that
-//! training and inference share; the int8 classifier and its model format follow (see the
-//! project README for the roadmap).
+//! ```no_run
+//! use smsguard::{Classifier, Label};
 //!
+//! let classifier = Classifier::load("smsguard.smsg")?;
+//! let p = classifier.classify("【京东】您的验证码为482913，5分钟内有效");
+//! if p.label == Label::Marketing {
+//!     // fold it
+//! }
+//! println!("{} {:.2}", p.label, p.confidence);
+//! # Ok::<(), smsguard::Error>(())
 //! ```
-//! use smsguard::normalize::normalize;
 //!
-//! let n = normalize("【京东】验证码 ４８２９１３，回T退订");
-//! assert_eq!(n.display(), "【京东】验证码<N6>,回t退订");
-//! ```
+//! ## How it works
+//!
+//! [`normalize`](normalize::normalize) folds full-width forms and case and replaces numbers
+//! (and the `x` runs that mask them in some corpora), URLs and e-mail addresses with
+//! placeholders; the [`tokenizer`] cuts CJK runs with jieba's algorithm over a small dictionary
+//! stored in the model and applies byte-pair merges; a small transformer encoder with int8
+//! weights and f32 activations scores the three classes.
+//!
+//! A [`Classifier`] is immutable and `Send + Sync`: share one across threads. Each call
+//! allocates its own scratch buffers once (not per token).
+//!
+//! ## Untrusted input
+//!
+//! Any `&str` is fine: empty, 100k characters (only the first `max_len` tokens are read),
+//! emoji, NUL, full-width text. Model files are checked (magic, version, checksum, every count
+//! and shape) before use, and a bad one is an [`Error`], never a panic.
 //!
 //! ## Dependencies
 //!
@@ -21,9 +39,220 @@
 //! - `clap`, `serde_json`, `anyhow`: only for the `smsguard` command (feature `cli`, on by
 //!   default); embed the library with `default-features = false` to leave them out.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+pub mod format;
+mod kernels;
 mod label;
+mod net;
 pub mod normalize;
+pub mod tokenizer;
 
 pub use label::{Label, UnknownLabel};
+
+use std::fmt;
+use std::path::Path;
+
+/// Why a model could not be loaded.
+#[derive(Debug)]
+pub enum Error {
+    /// The file could not be read.
+    Io {
+        /// The path.
+        path: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid model file.
+    Format(format::FormatError),
+    /// The file is valid but describes a model this build cannot run.
+    Model(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "cannot read model {path}: {source}"),
+            Error::Format(e) => e.fmt(f),
+            Error::Model(s) => write!(f, "unusable model: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Format(e) => Some(e),
+            Error::Model(_) => None,
+        }
+    }
+}
+
+impl From<format::FormatError> for Error {
+    fn from(e: format::FormatError) -> Error {
+        Error::Format(e)
+    }
+}
+
+/// The classification of one message.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prediction {
+    /// The most probable class.
+    pub label: Label,
+    /// Its probability.
+    pub confidence: f32,
+    /// The probability of every class, indexed by [`Label::index`].
+    pub scores: [f32; 3],
+}
+
+impl Prediction {
+    /// The probability of `label`.
+    pub fn score(&self, label: Label) -> f32 {
+        self.scores[label.index()]
+    }
+}
+
+/// Facts about a loaded model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// The format version of the file.
+    pub format_version: u32,
+    /// Label names in output order.
+    pub labels: Vec<String>,
+    /// Size of the model file in bytes.
+    pub model_bytes: usize,
+    /// Tokens in the vocabulary.
+    pub vocab_size: usize,
+    /// Words in the segmentation dictionary.
+    pub dict_words: usize,
+    /// Number of weights.
+    pub params: usize,
+    /// Longest input in tokens.
+    pub max_tokens: usize,
+    /// Free text the trainer stored (JSON).
+    pub meta: String,
+}
+
+/// A loaded model, ready to classify. Immutable and `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    tokenizer: tokenizer::Tokenizer,
+    net: net::Net,
+    info: ModelInfo,
+}
+
+/// Per-call scratch space.
+#[derive(Default)]
+struct Scratch {
+    norm: normalize::Normalized,
+    units: Vec<normalize::Unit>,
+    tok: tokenizer::Scratch,
+    ids: Vec<u32>,
+    net: net::Buffers,
+}
+
+impl Classifier {
+    /// Load a model file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Classifier, Error> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Classifier::from_bytes(&bytes)
+    }
+
+    /// Load a model from its bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, Error> {
+        let file = format::ModelFile::from_bytes(bytes)?;
+        let names: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();
+        if file.labels != names {
+            return Err(Error::Model(format!(
+                "labels {:?}, expected {names:?}",
+                file.labels
+            )));
+        }
+        let tokenizer = tokenizer::Tokenizer::new(file.vocab.clone(), &file.merges, &file.dict)
+            .map_err(|e| Error::Model(e.0))?;
+        let net = net::Net::from_file(&file).map_err(Error::Model)?;
+        let info = ModelInfo {
+            format_version: file.version as u32,
+            labels: file.labels.clone(),
+            model_bytes: bytes.len(),
+            vocab_size: tokenizer.vocab_size(),
+            dict_words: file.dict.len(),
+            params: net.params(),
+            max_tokens: file.dims.max_len as usize,
+            meta: file.meta.clone(),
+        };
+        Ok(Classifier {
+            tokenizer,
+            net,
+            info,
+        })
+    }
+
+    /// Facts about the model.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// Classify one message.
+    pub fn classify(&self, text: &str) -> Prediction {
+        self.classify_with(text, &mut Scratch::default())
+    }
+
+    /// Classify many messages, reusing one set of buffers.
+    pub fn classify_batch<S: AsRef<str>>(&self, texts: &[S]) -> Vec<Prediction> {
+        let mut s = Scratch::default();
+        texts
+            .iter()
+            .map(|t| self.classify_with(t.as_ref(), &mut s))
+            .collect()
+    }
+
+    /// The token ids the model reads for `text` (after normalization), `[CLS]` first.
+    pub fn token_ids(&self, text: &str) -> Vec<u32> {
+        let mut s = Scratch::default();
+        self.encode(text, &mut s);
+        s.ids
+    }
+
+    fn encode(&self, text: &str, s: &mut Scratch) {
+        normalize::normalize_into(text, &mut s.norm, &mut s.units);
+        self.tokenizer.encode_into(
+            s.norm.as_str(),
+            self.info.max_tokens,
+            &mut s.tok,
+            &mut s.ids,
+        );
+    }
+
+    fn classify_with(&self, text: &str, s: &mut Scratch) -> Prediction {
+        self.encode(text, s);
+        let mut scores = [0.0f32; 3];
+        self.net.forward(&s.ids, &mut s.net, &mut scores);
+        let (best, &confidence) = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("three scores");
+        Prediction {
+            label: Label::from_index(best).expect("three labels"),
+            confidence,
+            scores,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifier_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Classifier>();
+    }
+}

@@ -1,0 +1,280 @@
+//! The transformer encoder forward pass over int8 weights (no candle), mirroring
+//! `smsguard-model`'s candle definition layer by layer and name by name.
+//!
+//! tokens -> embedding + position -> N × [pre-norm self-attention, pre-norm ReLU feed-forward]
+//! -> final layer norm -> mean over tokens -> linear head -> softmax.
+
+use crate::format::{Dims, ModelFile, Tensor, TensorData};
+use crate::kernels::{Kernel, QLinear};
+
+#[derive(Clone, Debug)]
+struct LayerNorm {
+    gain: Vec<f32>,
+    bias: Vec<f32>,
+    eps: f32,
+}
+
+impl LayerNorm {
+    fn apply(&self, x: &[f32], out: &mut [f32]) {
+        let n = x.len() as f32;
+        let mean = x.iter().sum::<f32>() / n;
+        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let inv = 1.0 / (var + self.eps).sqrt();
+        for (((o, &v), &g), &b) in out.iter_mut().zip(x).zip(&self.gain).zip(&self.bias) {
+            *o = (v - mean) * inv * g + b;
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Layer {
+    ln1: LayerNorm,
+    qkv: QLinear,
+    out: QLinear,
+    ln2: LayerNorm,
+    up: QLinear,
+    down: QLinear,
+}
+
+/// The loaded network: immutable, shared by all callers.
+#[derive(Clone, Debug)]
+pub(crate) struct Net {
+    pub dims: Dims,
+    tok_emb: QLinear,
+    pos_emb: Vec<f32>,
+    layers: Vec<Layer>,
+    ln_f: LayerNorm,
+    head: QLinear,
+    kernel: Kernel,
+}
+
+/// Per-call buffers.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    x: Vec<f32>,
+    h: Vec<f32>,
+    qkv: Vec<f32>,
+    att: Vec<f32>,
+    proj: Vec<f32>,
+    ffn: Vec<f32>,
+    scores: Vec<f32>,
+    pooled: Vec<f32>,
+}
+
+struct Getter<'a> {
+    file: &'a ModelFile,
+}
+
+impl Getter<'_> {
+    fn tensor(&self, name: &str, shape: &[usize]) -> Result<&Tensor, String> {
+        let t = self
+            .file
+            .tensor(name)
+            .ok_or_else(|| format!("missing tensor {name}"))?;
+        let want: Vec<u32> = shape.iter().map(|&d| d as u32).collect();
+        if t.shape != want {
+            return Err(format!(
+                "tensor {name} has shape {:?}, expected {want:?}",
+                t.shape
+            ));
+        }
+        Ok(t)
+    }
+
+    fn f32(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        Ok(self.tensor(name, shape)?.to_f32())
+    }
+
+    fn linear(&self, prefix: &str, n_out: usize, n_in: usize) -> Result<QLinear, String> {
+        let name = format!("{prefix}.weight");
+        let t = self.tensor(&name, &[n_out, n_in])?;
+        let TensorData::I8 { scales, values } = &t.data else {
+            return Err(format!("tensor {name} must be int8"));
+        };
+        Ok(QLinear {
+            w: values.clone(),
+            scales: scales.clone(),
+            bias: self.f32(&format!("{prefix}.bias"), &[n_out])?,
+            n_in,
+            n_out,
+        })
+    }
+
+    fn norm(&self, prefix: &str, d: usize, eps: f32) -> Result<LayerNorm, String> {
+        Ok(LayerNorm {
+            gain: self.f32(&format!("{prefix}.weight"), &[d])?,
+            bias: self.f32(&format!("{prefix}.bias"), &[d])?,
+            eps,
+        })
+    }
+}
+
+impl Net {
+    pub(crate) fn from_file(file: &ModelFile) -> Result<Net, String> {
+        let dims = file.dims;
+        let d = dims.d_model as usize;
+        let (v, f, l) = (
+            dims.vocab_size as usize,
+            dims.d_ffn as usize,
+            dims.n_layers as usize,
+        );
+        let max_len = dims.max_len as usize;
+        if d == 0 || dims.n_heads == 0 || d % dims.n_heads as usize != 0 {
+            return Err(format!(
+                "d_model {d} must be a positive multiple of the {} heads",
+                dims.n_heads
+            ));
+        }
+        if max_len < 2 || l > 64 || f == 0 {
+            return Err(format!("implausible dimensions {dims:?}"));
+        }
+        let g = Getter { file };
+        let eps = dims.layer_norm_eps;
+        let mut layers = Vec::with_capacity(l);
+        for i in 0..l {
+            let p = format!("layers.{i}");
+            layers.push(Layer {
+                ln1: g.norm(&format!("{p}.ln1"), d, eps)?,
+                qkv: g.linear(&format!("{p}.attn.qkv"), 3 * d, d)?,
+                out: g.linear(&format!("{p}.attn.out"), d, d)?,
+                ln2: g.norm(&format!("{p}.ln2"), d, eps)?,
+                up: g.linear(&format!("{p}.ffn.up"), f, d)?,
+                down: g.linear(&format!("{p}.ffn.down"), d, f)?,
+            });
+        }
+        let emb = g.tensor("tok_emb.weight", &[v, d])?;
+        let TensorData::I8 { scales, values } = &emb.data else {
+            return Err("tensor tok_emb.weight must be int8".into());
+        };
+        Ok(Net {
+            dims,
+            tok_emb: QLinear {
+                w: values.clone(),
+                scales: scales.clone(),
+                bias: Vec::new(),
+                n_in: d,
+                n_out: v,
+            },
+            pos_emb: g.f32("pos_emb.weight", &[max_len, d])?,
+            layers,
+            ln_f: g.norm("ln_f", d, eps)?,
+            head: g.linear("head", dims.n_labels as usize, d)?,
+            kernel: Kernel::detect(),
+        })
+    }
+
+    /// Number of weights.
+    pub(crate) fn params(&self) -> usize {
+        let lin = |q: &QLinear| q.w.len() + q.bias.len();
+        let norm = |n: &LayerNorm| n.gain.len() + n.bias.len();
+        let layers: usize = self
+            .layers
+            .iter()
+            .map(|l| {
+                norm(&l.ln1) + lin(&l.qkv) + lin(&l.out) + norm(&l.ln2) + lin(&l.up) + lin(&l.down)
+            })
+            .sum();
+        self.tok_emb.w.len() + self.pos_emb.len() + layers + norm(&self.ln_f) + lin(&self.head)
+    }
+
+    /// Class probabilities for token ids (at most `max_len`, all below the vocabulary size).
+    pub(crate) fn forward(&self, ids: &[u32], b: &mut Buffers, probs: &mut [f32]) {
+        let d = self.dims.d_model as usize;
+        let f = self.dims.d_ffn as usize;
+        let heads = self.dims.n_heads as usize;
+        let dh = d / heads;
+        let n = ids.len().min(self.dims.max_len as usize);
+        let ids = &ids[..n];
+        let resize = |v: &mut Vec<f32>, len: usize| {
+            v.clear();
+            v.resize(len, 0.0);
+        };
+        resize(&mut b.x, n * d);
+        resize(&mut b.h, n * d);
+        resize(&mut b.qkv, n * 3 * d);
+        resize(&mut b.att, n * d);
+        resize(&mut b.proj, n * d);
+        resize(&mut b.ffn, n * f);
+        resize(&mut b.scores, n);
+        for (t, &id) in ids.iter().enumerate() {
+            let id = id as usize;
+            let scale = self.tok_emb.scales[id];
+            let row = &self.tok_emb.w[id * d..(id + 1) * d];
+            let pos = &self.pos_emb[t * d..(t + 1) * d];
+            for ((x, &q), &p) in b.x[t * d..(t + 1) * d].iter_mut().zip(row).zip(pos) {
+                *x = f32::from(q) * scale + p;
+            }
+        }
+        let inv_sqrt = 1.0 / (dh as f32).sqrt();
+        for layer in &self.layers {
+            for t in 0..n {
+                layer
+                    .ln1
+                    .apply(&b.x[t * d..(t + 1) * d], &mut b.h[t * d..(t + 1) * d]);
+            }
+            layer.qkv.forward(self.kernel, &b.h, n, &mut b.qkv);
+            for hd in 0..heads {
+                for t in 0..n {
+                    let q = &b.qkv[t * 3 * d + hd * dh..t * 3 * d + (hd + 1) * dh];
+                    let mut max = f32::NEG_INFINITY;
+                    for s in 0..n {
+                        let k = &b.qkv[s * 3 * d + d + hd * dh..s * 3 * d + d + (hd + 1) * dh];
+                        let dot: f32 = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * inv_sqrt;
+                        b.scores[s] = dot;
+                        max = max.max(dot);
+                    }
+                    let mut sum = 0.0;
+                    for sc in &mut b.scores[..n] {
+                        *sc = (*sc - max).exp();
+                        sum += *sc;
+                    }
+                    let out = &mut b.att[t * d + hd * dh..t * d + (hd + 1) * dh];
+                    out.fill(0.0);
+                    for s in 0..n {
+                        let p = b.scores[s] / sum;
+                        let v =
+                            &b.qkv[s * 3 * d + 2 * d + hd * dh..s * 3 * d + 2 * d + (hd + 1) * dh];
+                        for (o, &vv) in out.iter_mut().zip(v) {
+                            *o += p * vv;
+                        }
+                    }
+                }
+            }
+            layer.out.forward(self.kernel, &b.att, n, &mut b.proj);
+            for (x, p) in b.x.iter_mut().zip(&b.proj) {
+                *x += p;
+            }
+            for t in 0..n {
+                layer
+                    .ln2
+                    .apply(&b.x[t * d..(t + 1) * d], &mut b.h[t * d..(t + 1) * d]);
+            }
+            layer.up.forward(self.kernel, &b.h, n, &mut b.ffn);
+            for v in &mut b.ffn {
+                *v = v.max(0.0);
+            }
+            layer.down.forward(self.kernel, &b.ffn, n, &mut b.proj);
+            for (x, p) in b.x.iter_mut().zip(&b.proj) {
+                *x += p;
+            }
+        }
+        // Final norm, then the mean over tokens.
+        resize(&mut b.pooled, d);
+        for t in 0..n {
+            self.ln_f.apply(&b.x[t * d..(t + 1) * d], &mut b.h[..d]);
+            for (p, &v) in b.pooled.iter_mut().zip(&b.h[..d]) {
+                *p += v / n as f32;
+            }
+        }
+        self.head.forward(self.kernel, &b.pooled, 1, probs);
+        let max = probs.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let mut sum = 0.0;
+        for p in probs.iter_mut() {
+            *p = (*p - max).exp();
+            sum += *p;
+        }
+        for p in probs.iter_mut() {
+            *p /= sum;
+        }
+    }
+}
