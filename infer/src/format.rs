@@ -380,9 +380,11 @@ impl ModelFile {
                         let values = s.take_u64(len, &name)?.iter().map(|&b| b as i8).collect();
                         TensorData::I8 { scales, values }
                     }
-                    other => return Err(FormatError::Inconsistent(format!(
+                    other => {
+                        return Err(FormatError::Inconsistent(format!(
                         "tensor {name}: unknown dtype {other} (expected 0 for f32 or 1 for int8)"
-                    ))),
+                    )))
+                    }
                 };
                 out.push(Tensor { name, shape, data });
             }

@@ -1,7 +1,11 @@
-//! `smsguard-train`: generate the synthetic corpus, inspect data, (soon) train and export.
+//! `smsguard-train`: generate the synthetic corpus, inspect data, train, evaluate and export.
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use smsguard::Label;
+use smsguard_model::Config;
+use smsguard_train::pipeline::{self, PipelineOptions};
+use smsguard_train::trainer::TrainOptions;
+use smsguard_train::vocab::VocabOptions;
 use smsguard_train::{data, split, synth};
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,6 +46,84 @@ enum Command {
         #[arg(long, default_value_t = 0.15)]
         val: f64,
     },
+    /// Train a model and export it as int8.
+    Train {
+        /// Labelled files (label<TAB>text[<TAB>source]); their template-group training side is used.
+        #[arg(long = "data", num_args = 1.., default_values = ["../shared/data/dev.tsv"])]
+        data: Vec<PathBuf>,
+        /// Train on the synthetic corpus only (ignores --data).
+        #[arg(long)]
+        synthetic_only: bool,
+        /// Synthetic messages to add.
+        #[arg(long, default_value_t = 60_000)]
+        synthetic: usize,
+        /// Seed of the synthetic corpus.
+        #[arg(long, default_value_t = 1)]
+        synthetic_seed: u64,
+        /// Where to write the int8 model.
+        #[arg(long, default_value = "smsguard.smsg")]
+        out: PathBuf,
+        /// Keep the float checkpoint (safetensors, config, tokenizer) in this folder.
+        #[arg(long)]
+        checkpoint_dir: Option<PathBuf>,
+        /// Files to evaluate at the end, every row (float and int8).
+        #[arg(long = "eval", num_args = 1..)]
+        eval: Vec<PathBuf>,
+        /// Model size.
+        #[arg(long, value_enum, default_value_t = Size::Default)]
+        size: Size,
+        /// Vocabulary size.
+        #[arg(long, default_value_t = 6000)]
+        vocab_size: usize,
+        /// Most passes over the data.
+        #[arg(long, default_value_t = 8)]
+        epochs: usize,
+        /// Stop (keeping the best epoch) after this many minutes.
+        #[arg(long, default_value_t = 28.0)]
+        max_minutes: f64,
+        /// Peak learning rate.
+        #[arg(long, default_value_t = 2e-3)]
+        lr: f64,
+        /// Seed for initialization, shuffling, dropout and augmentation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of template groups held out for validation.
+        #[arg(long, default_value_t = 0.15)]
+        val: f64,
+        /// Also write the summary as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Evaluate an int8 model file (or a float checkpoint) on labelled files.
+    Eval {
+        /// The model file.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// A float checkpoint folder instead of a model file.
+        #[arg(long, conflicts_with = "model")]
+        checkpoint: Option<PathBuf>,
+        /// Labelled files.
+        #[arg(long = "data", required = true, num_args = 1..)]
+        data: Vec<PathBuf>,
+        /// Only the training or validation side of the template-group split.
+        #[arg(long)]
+        side: Option<Side>,
+        /// Share of template groups held out for validation.
+        #[arg(long, default_value_t = 0.15)]
+        val: f64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a float checkpoint to the int8 model format and print the quantization error.
+    Export {
+        /// The checkpoint folder written by `train --checkpoint-dir`.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// Where to write the model file.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print each message of labelled files in its normalized form (label<TAB>normalized<TAB>source).
     Normalize {
         /// Labelled files.
@@ -57,13 +139,184 @@ enum Command {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
+enum Size {
+    /// The shipped size (d_model 64, 2 layers, 4 heads, ffn 256, 64 tokens).
+    Default,
+    /// A very small model for tests and quick experiments.
+    Tiny,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum Side {
     Train,
     Val,
 }
 
+/// Keep freed memory in the process: glibc's default returns it to the OS after each candle op,
+/// and the page faults roughly halve training speed.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+}
+
+fn side_filter(examples: Vec<data::Example>, side: Option<Side>, val: f64) -> Vec<data::Example> {
+    match side {
+        None => examples,
+        Some(Side::Val) => split::split(examples, val).val,
+        Some(Side::Train) => split::split(examples, val).train,
+    }
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Train {
+            data,
+            synthetic_only,
+            synthetic,
+            synthetic_seed,
+            out,
+            checkpoint_dir,
+            eval,
+            size,
+            vocab_size,
+            epochs,
+            max_minutes,
+            lr,
+            seed,
+            val,
+            json,
+        } => {
+            tune_allocator();
+            if synthetic_only && synthetic == 0 {
+                bail!("--synthetic-only needs --synthetic N with N > 0");
+            }
+            let opts = PipelineOptions {
+                data: if synthetic_only { Vec::new() } else { data },
+                synthetic,
+                synthetic_seed,
+                val,
+                config: match size {
+                    Size::Default => Config::default(),
+                    Size::Tiny => Config::tiny(0),
+                },
+                vocab: VocabOptions {
+                    vocab_size,
+                    ..VocabOptions::default()
+                },
+                train: TrainOptions {
+                    epochs,
+                    lr,
+                    seed,
+                    max_minutes: Some(max_minutes),
+                    ..TrainOptions::default()
+                },
+                eval,
+                checkpoint_dir,
+            };
+            let r = pipeline::run(&opts)?;
+            std::fs::write(&out, &r.model_bytes)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "trained in {:.0} s, best epoch {} of {}",
+                r.train_seconds,
+                r.best_epoch,
+                r.history.len()
+            );
+            println!("training set: {}", r.train_counts);
+            println!("validation set: {}", r.val_counts);
+            let worst = r
+                .quant
+                .iter()
+                .max_by(|a, b| a.max_abs_error.total_cmp(&b.max_abs_error));
+            if let Some(q) = worst {
+                println!(
+                    "largest quantization error: {} {:.5} (max |w| {:.4})",
+                    q.name, q.max_abs_error, q.max_abs_value
+                );
+            }
+            for e in &r.evaluations {
+                println!(
+                    "\n== {} ==\nfloat (candle):\n{}int8 (smsguard):\n{}top-1 agreement {:.4}",
+                    e.name, e.float, e.int8, e.top1_agreement
+                );
+            }
+            println!("\nwrote {} ({} bytes)", out.display(), r.model_bytes.len());
+            if let Some(path) = json {
+                let summary = serde_json::json!({
+                    "model": out, "model_bytes": r.model_bytes.len(), "train_seconds": r.train_seconds,
+                    "best_epoch": r.best_epoch, "history": r.history, "evaluations": r.evaluations,
+                    "quantization": r.quant,
+                });
+                std::fs::write(&path, serde_json::to_string_pretty(&summary)?)?;
+            }
+        }
+        Command::Eval {
+            model,
+            checkpoint,
+            data,
+            side,
+            val,
+            json,
+        } => {
+            let examples = side_filter(load(&data)?, side, val);
+            let report = match (model, checkpoint) {
+                (Some(m), None) => {
+                    let c = smsguard::Classifier::load(&m)?;
+                    pipeline::evaluate_int8(&c, &examples)
+                }
+                (None, Some(dir)) => {
+                    let ck = pipeline::load_checkpoint(&dir)?;
+                    let probs = pipeline::predict_float(&ck, &examples)?;
+                    let mut c = smsguard_train::metrics::Confusion::default();
+                    for (e, p) in examples.iter().zip(&probs) {
+                        c.add(e.label, smsguard_train::trainer::argmax(p));
+                    }
+                    c.report()
+                }
+                _ => bail!("give --model FILE or --checkpoint DIR"),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
+        }
+        Command::Export { checkpoint, out } => {
+            let ck = pipeline::load_checkpoint(&checkpoint)?;
+            let labels: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();
+            let meta =
+                serde_json::json!({ "exported_from": checkpoint, "config": ck.config }).to_string();
+            let (file, quant) = smsguard_model::export(
+                &ck.varmap,
+                &ck.config,
+                ck.tokenizer.parts(),
+                &labels,
+                meta,
+            )?;
+            println!(
+                "{:<32} {:>12} {:>6} {:>12} {:>12}",
+                "tensor", "shape", "int8", "max |err|", "max |w|"
+            );
+            for q in &quant {
+                println!(
+                    "{:<32} {:>12} {:>6} {:>12.6} {:>12.4}",
+                    q.name,
+                    format!("{:?}", q.shape),
+                    q.int8,
+                    q.max_abs_error,
+                    q.max_abs_value
+                );
+            }
+            let bytes = file.to_bytes();
+            smsguard::Classifier::from_bytes(&bytes)
+                .context("the exported model does not load back")?;
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} ({} bytes)", out.display(), bytes.len());
+        }
         Command::Generate {
             n,
             seed,
@@ -72,6 +325,9 @@ fn main() -> Result<()> {
             synth_dir,
         } => {
             let started = std::time::Instant::now();
+            if n == 0 {
+                bail!("--n must be at least 1");
+            }
             let grammar = match &synth_dir {
                 Some(dir) => synth::Grammar::from_dir(dir)?,
                 None => synth::Grammar::embedded()?,

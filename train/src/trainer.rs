@@ -1,0 +1,400 @@
+//! Training the candle model: encoding, class weights, AdamW with warmup and decay, seeded
+//! shuffling and dropout, validation every epoch, early stopping on validation macro-F1 with
+//! the best weights kept.
+
+use crate::data::Example;
+use crate::metrics::{Confusion, Report};
+use crate::vocab::TrainTokenizer;
+use candle_core::{DType, Device, Tensor, D};
+use candle_nn::{Optimizer, VarMap};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use smsguard::Label;
+use smsguard_model::{Config, Dropout, Model};
+use std::time::Instant;
+
+/// Where the 80w-derived rows come from: their digits are masked and many are cut at
+/// [`CUT_CHARS`] characters.
+pub fn is_masked_source(source: &str) -> bool {
+    source.starts_with("xiaojie16_") || source.starts_with("zpdesu_")
+}
+
+/// The length at which the 80w-derived rows were cut.
+pub const CUT_CHARS: usize = 67;
+
+/// Share of the other training messages longer than [`CUT_CHARS`] that are cut the same way,
+/// so that "exactly 67 characters" says nothing about the class.
+pub const CUT_SHARE: f64 = 0.4;
+
+/// One encoded message.
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    /// Token ids, `[CLS]` first.
+    pub ids: Vec<u32>,
+    /// The class.
+    pub label: Label,
+}
+
+/// Encode messages (in parallel). With `augment_seed`, messages from other sources than the
+/// masked one are cut at [`CUT_CHARS`] characters with probability [`CUT_SHARE`].
+pub fn encode_all(
+    tok: &TrainTokenizer,
+    examples: &[Example],
+    max_len: usize,
+    augment_seed: Option<u64>,
+) -> Vec<Encoded> {
+    examples
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut text = e.text.as_str();
+            if let Some(seed) = augment_seed {
+                let mut rng = ChaCha8Rng::seed_from_u64(
+                    seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                );
+                if !is_masked_source(&e.source) && rng.random_bool(CUT_SHARE) {
+                    if let Some((at, _)) = text.char_indices().nth(CUT_CHARS) {
+                        text = &text[..at];
+                    }
+                }
+            }
+            Encoded {
+                ids: tok.encode(text, max_len),
+                label: e.label,
+            }
+        })
+        .collect()
+}
+
+/// Training options.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// Most passes over the training data.
+    pub epochs: usize,
+    /// Messages per step.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f64,
+    /// Share of steps spent warming up.
+    pub warmup: f64,
+    /// Stop after this many epochs without a better validation macro-F1.
+    pub patience: usize,
+    /// Seed for initialization, shuffling and dropout.
+    pub seed: u64,
+    /// Stop (keeping the best weights) once this much time has passed.
+    pub max_minutes: Option<f64>,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+impl Default for TrainOptions {
+    fn default() -> TrainOptions {
+        TrainOptions {
+            epochs: 8,
+            batch_size: 64,
+            lr: 2e-3,
+            weight_decay: 0.01,
+            warmup: 0.05,
+            patience: 2,
+            seed: 1,
+            max_minutes: None,
+            progress: true,
+        }
+    }
+}
+
+/// One epoch's log line.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EpochLog {
+    /// 1-based.
+    pub epoch: usize,
+    /// Mean training loss.
+    pub loss: f64,
+    /// Validation macro-F1 (float model).
+    pub val_macro_f1: f64,
+    /// Training messages per second.
+    pub samples_per_sec: f64,
+}
+
+/// A trained model with its history.
+pub struct Trained {
+    /// The variables (best epoch).
+    pub varmap: VarMap,
+    /// The model over them.
+    pub model: Model,
+    /// Per epoch.
+    pub history: Vec<EpochLog>,
+    /// The best epoch (1-based).
+    pub best_epoch: usize,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Class weights: inverse frequency, normalized so the mean weight per message is 1, capped so
+/// a class of a few dozen messages does not dominate.
+pub fn class_weights(data: &[Encoded]) -> [f32; 3] {
+    let mut counts = [0usize; 3];
+    data.iter().for_each(|e| counts[e.label.index()] += 1);
+    let n = data.len().max(1) as f32;
+    let present = counts.iter().filter(|&&c| c > 0).count().max(1) as f32;
+    let mut w = [0f32; 3];
+    for i in 0..3 {
+        if counts[i] > 0 {
+            w[i] = (n / (present * counts[i] as f32)).clamp(0.1, 20.0);
+        }
+    }
+    w
+}
+
+fn batch_tensors(items: &[&Encoded]) -> candle_core::Result<(Tensor, Tensor)> {
+    let t = items.iter().map(|e| e.ids.len()).max().unwrap_or(1);
+    let mut ids = Vec::with_capacity(items.len() * t);
+    let mut mask = Vec::with_capacity(items.len() * t);
+    for e in items {
+        ids.extend_from_slice(&e.ids);
+        mask.extend(std::iter::repeat_n(1f32, e.ids.len()));
+        ids.extend(std::iter::repeat_n(0u32, t - e.ids.len()));
+        mask.extend(std::iter::repeat_n(0f32, t - e.ids.len()));
+    }
+    Ok((
+        Tensor::from_vec(ids, (items.len(), t), &Device::Cpu)?,
+        Tensor::from_vec(mask, (items.len(), t), &Device::Cpu)?,
+    ))
+}
+
+/// Class probabilities from the float model, in input order.
+pub fn predict(model: &Model, data: &[Encoded]) -> candle_core::Result<Vec<[f32; 3]>> {
+    // Sorting by length keeps padding small; results go back to input order.
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    order.sort_by_key(|&i| data[i].ids.len());
+    let mut out = vec![[0f32; 3]; data.len()];
+    for chunk in order.chunks(256) {
+        let items: Vec<&Encoded> = chunk.iter().map(|&i| &data[i]).collect();
+        let (ids, mask) = batch_tensors(&items)?;
+        let probs = candle_nn::ops::softmax(&model.forward(&ids, &mask, None)?, D::Minus1)?;
+        let rows: Vec<Vec<f32>> = probs.to_vec2()?;
+        for (&i, r) in chunk.iter().zip(rows) {
+            out[i] = [r[0], r[1], r[2]];
+        }
+    }
+    Ok(out)
+}
+
+/// The label with the highest probability.
+pub fn argmax(p: &[f32; 3]) -> Label {
+    let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+    Label::from_index(best).unwrap_or(Label::Marketing)
+}
+
+/// Score predictions against labels.
+pub fn score(data: &[Encoded], probs: &[[f32; 3]]) -> Report {
+    let mut c = Confusion::default();
+    for (e, p) in data.iter().zip(probs) {
+        c.add(e.label, argmax(p));
+    }
+    c.report()
+}
+
+/// Train a model.
+pub fn train(
+    cfg: &Config,
+    train: &[Encoded],
+    val: &[Encoded],
+    opts: &TrainOptions,
+) -> anyhow::Result<Trained> {
+    anyhow::ensure!(!train.is_empty(), "no training messages");
+    let started = Instant::now();
+    let (varmap, model) = smsguard_model::build(cfg, opts.seed)?;
+    let weights = class_weights(train);
+    let mut opt = candle_nn::AdamW::new(
+        varmap.all_vars(),
+        candle_nn::ParamsAdamW {
+            lr: opts.lr,
+            weight_decay: opts.weight_decay,
+            ..Default::default()
+        },
+    )?;
+    let steps_per_epoch = train.len().div_ceil(opts.batch_size);
+    let total_steps = (steps_per_epoch * opts.epochs).max(1);
+    let warmup = ((total_steps as f64 * opts.warmup) as usize).max(1);
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed.wrapping_add(1));
+    let bar = if opts.progress {
+        ProgressBar::new(total_steps as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} steps, ETA {eta}  {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let mut history = Vec::new();
+    let mut best: Option<(f64, usize, Vec<(String, Tensor)>)> = None;
+    let mut step = 0usize;
+    let mut out_of_time = false;
+    for epoch in 1..=opts.epochs {
+        let epoch_start = Instant::now();
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        order.shuffle(&mut rng);
+        // Batches of similar length pad less: sort within windows of 50 batches, then shuffle
+        // the batches.
+        for window in order.chunks_mut(opts.batch_size * 50) {
+            window.sort_by_key(|&i| train[i].ids.len());
+        }
+        let mut batches: Vec<&[usize]> = order.chunks(opts.batch_size).collect();
+        batches.shuffle(&mut rng);
+        let (mut loss_sum, mut loss_n, mut seen) = (0.0f64, 0usize, 0usize);
+        for batch in batches {
+            let lr = if step < warmup {
+                opts.lr * (step + 1) as f64 / warmup as f64
+            } else {
+                // Cosine decay to a tenth of the peak.
+                let progress = (step - warmup) as f64 / (total_steps - warmup).max(1) as f64;
+                opts.lr
+                    * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos()))
+            };
+            opt.set_learning_rate(lr);
+            let items: Vec<&Encoded> = batch.iter().map(|&i| &train[i]).collect();
+            let (ids, mask) = batch_tensors(&items)?;
+            let targets = Tensor::from_vec(
+                items
+                    .iter()
+                    .map(|e| e.label.index() as u32)
+                    .collect::<Vec<_>>(),
+                items.len(),
+                &Device::Cpu,
+            )?;
+            let w = Tensor::from_vec(
+                items
+                    .iter()
+                    .map(|e| weights[e.label.index()])
+                    .collect::<Vec<_>>(),
+                items.len(),
+                &Device::Cpu,
+            )?;
+            let mut dropout = Dropout {
+                p: cfg.dropout,
+                rng: &mut rng,
+            };
+            let logits = model.forward(&ids, &mask, Some(&mut dropout))?;
+            let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
+            let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
+            let loss =
+                ((picked * &w)?.sum_all()?.neg()? / f64::from(w.sum_all()?.to_scalar::<f32>()?))?;
+            opt.backward_step(&loss)?;
+            let l = f64::from(loss.to_dtype(DType::F32)?.to_scalar::<f32>()?);
+            anyhow::ensure!(l.is_finite(), "the training loss became {l} at step {step}");
+            loss_sum += l;
+            loss_n += 1;
+            seen += items.len();
+            step += 1;
+            bar.inc(1);
+            let rate = seen as f64 / epoch_start.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!(
+                "epoch {epoch} loss {:.4} {rate:.0} msg/s",
+                loss_sum / loss_n as f64
+            ));
+            if opts
+                .max_minutes
+                .is_some_and(|m| started.elapsed().as_secs_f64() > m * 60.0)
+            {
+                out_of_time = true;
+                break;
+            }
+        }
+        let val_report = score(val, &predict(&model, val)?);
+        let log = EpochLog {
+            epoch,
+            loss: loss_sum / loss_n.max(1) as f64,
+            val_macro_f1: val_report.macro_f1,
+            samples_per_sec: seen as f64 / epoch_start.elapsed().as_secs_f64().max(1e-9),
+        };
+        bar.println(format!(
+            "epoch {epoch}: loss {:.4}, validation macro-F1 {:.4}, {:.0} msg/s",
+            log.loss, log.val_macro_f1, log.samples_per_sec
+        ));
+        history.push(log);
+        if best
+            .as_ref()
+            .is_none_or(|(f1, _, _)| val_report.macro_f1 > *f1)
+        {
+            best = Some((val_report.macro_f1, epoch, snapshot(&varmap)?));
+        } else if best
+            .as_ref()
+            .is_some_and(|(_, e, _)| epoch - e >= opts.patience)
+        {
+            bar.println(format!(
+                "no better validation macro-F1 for {} epochs: stopping",
+                opts.patience
+            ));
+            break;
+        }
+        if out_of_time {
+            bar.println("time budget reached: stopping".to_string());
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    let (_, best_epoch, weights) = best.expect("at least one epoch ran");
+    restore(&varmap, &weights)?;
+    Ok(Trained {
+        varmap,
+        model,
+        history,
+        best_epoch,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn snapshot(varmap: &VarMap) -> candle_core::Result<Vec<(String, Tensor)>> {
+    let data = varmap.data().lock().expect("varmap lock");
+    data.iter()
+        .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?)))
+        .collect()
+}
+
+fn restore(varmap: &VarMap, weights: &[(String, Tensor)]) -> candle_core::Result<()> {
+    let data = varmap.data().lock().expect("varmap lock");
+    for (k, t) in weights {
+        data[k].set(t)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_weights_balance_and_cap() {
+        let mk = |l: Label, n: usize| {
+            (0..n).map(move |_| Encoded {
+                ids: vec![1],
+                label: l,
+            })
+        };
+        let data: Vec<Encoded> = mk(Label::Marketing, 90)
+            .chain(mk(Label::Verification, 10))
+            .collect();
+        let w = class_weights(&data);
+        assert!((w[0] * 90.0 - w[1] * 10.0).abs() < 1e-3, "{w:?}");
+        assert_eq!(w[2], 0.0);
+        let skewed: Vec<Encoded> = mk(Label::Marketing, 10_000)
+            .chain(mk(Label::Verification, 1))
+            .collect();
+        assert_eq!(class_weights(&skewed)[1], 20.0);
+    }
+
+    #[test]
+    fn masked_sources() {
+        assert!(is_masked_source("xiaojie16_6class") && is_masked_source("zpdesu_80w_head"));
+        assert!(!is_masked_source("mudou_spam") && !is_masked_source("synth:login"));
+    }
+}
