@@ -6,6 +6,7 @@
 //! |---|---|
 //! | 8 | magic `SMSGUARD` |
 //! | 4 | format version (u32), see [`FormatVersion`] |
+//! | 8 | total file length in bytes (u64), so a cut file is reported as truncated |
 //! | 4 × 8 | config: vocab size, d_model, layers, heads, ffn width, max tokens, labels, reserved (0) |
 //! | 4 | layer-norm epsilon (f32) |
 //! | ... | sections: a 4-byte tag, a u64 payload length, the payload |
@@ -247,6 +248,8 @@ impl ModelFile {
         let mut w = Vec::new();
         w.extend_from_slice(MAGIC);
         put_u32(&mut w, FormatVersion::CURRENT as u32);
+        let len_at = w.len();
+        w.extend_from_slice(&0u64.to_le_bytes()); // patched below
         let d = &self.dims;
         for v in [
             d.vocab_size,
@@ -293,6 +296,8 @@ impl ModelFile {
         section(&mut w, b"META", |s| {
             s.extend_from_slice(self.meta.as_bytes())
         });
+        let total = (w.len() + 8) as u64;
+        w[len_at..len_at + 8].copy_from_slice(&total.to_le_bytes());
         let sum = fnv1a(&w);
         w.extend_from_slice(&sum.to_le_bytes());
         w
@@ -310,6 +315,22 @@ impl ModelFile {
         let version = r.u32("the format version")?;
         let version = FormatVersion::from_u32(version)
             .ok_or(FormatError::UnsupportedVersion { found: version })?;
+        let declared =
+            u64::from_le_bytes(r.take(8, "the file length")?.try_into().expect("8 bytes"));
+        if declared != bytes.len() as u64 {
+            return Err(if declared > bytes.len() as u64 {
+                FormatError::Truncated {
+                    what: "the model file".into(),
+                    needed: declared,
+                    available: bytes.len() as u64,
+                }
+            } else {
+                FormatError::Inconsistent(format!(
+                    "the header says {declared} bytes but the file has {}",
+                    bytes.len()
+                ))
+            });
+        }
         if bytes.len() < r.pos + 8 {
             return Err(r.truncated("the checksum", 8));
         }

@@ -38,6 +38,12 @@
 //! - `unicode-normalization`: NFKC tables (full-width forms and compatibility characters).
 //! - `clap`, `serde_json`, `anyhow`: only for the `smsguard` command (feature `cli`, on by
 //!   default); embed the library with `default-features = false` to leave them out.
+//!
+//! ## Features
+//!
+//! - `default-model` (default): embeds the default model (`Classifier::default()`,
+//!   `Classifier::embedded()`); leave it out to ship your own model file instead.
+//! - `cli` (default): the `smsguard` command's dependencies.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -72,8 +78,8 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "cannot read model {path}: {source}"),
-            Error::Format(e) => e.fmt(f),
+            Error::Io { path, .. } => write!(f, "cannot read model {path}"),
+            Error::Format(_) => f.write_str("invalid model file"),
             Error::Model(s) => write!(f, "unusable model: {s}"),
         }
     }
@@ -152,7 +158,26 @@ struct Scratch {
     net: net::Buffers,
 }
 
+/// The default model, trained by the command in the project README (feature `default-model`).
+#[cfg(feature = "default-model")]
+static DEFAULT_MODEL: &[u8] = include_bytes!("../model/smsguard-default.smsg");
+
+#[cfg(feature = "default-model")]
+impl Default for Classifier {
+    /// The embedded default model. It is checked by the crate's tests, so loading it cannot
+    /// fail in a released build.
+    fn default() -> Classifier {
+        Classifier::embedded().expect("the embedded default model is valid (tested)")
+    }
+}
+
 impl Classifier {
+    /// The embedded default model (feature `default-model`, on by default).
+    #[cfg(feature = "default-model")]
+    pub fn embedded() -> Result<Classifier, Error> {
+        Classifier::from_bytes(DEFAULT_MODEL)
+    }
+
     /// Load a model file.
     pub fn load(path: impl AsRef<Path>) -> Result<Classifier, Error> {
         let path = path.as_ref();
@@ -249,6 +274,29 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "default-model")]
+    #[test]
+    fn embedded_model_loads_and_classifies() {
+        let c = Classifier::default();
+        assert_eq!(
+            c.info().labels,
+            ["marketing", "verification", "transactional"]
+        );
+        for text in [
+            "",
+            "【京东】您的验证码为482913，5分钟内有效",
+            &"优惠".repeat(50_000),
+            "\0🎉ＡＢＣ",
+        ] {
+            let p = c.classify(text);
+            let sum: f32 = p.scores.iter().sum();
+            assert!(
+                (sum - 1.0).abs() < 1e-4 && p.confidence >= 1.0 / 3.0,
+                "{p:?}"
+            );
+        }
+    }
 
     #[test]
     fn classifier_is_send_and_sync() {

@@ -75,6 +75,83 @@ enum Slot {
 /// How often a section whose senders include `-` sends without one.
 const UNSIGNED_SHARE: f64 = 0.3;
 
+/// Share of marketing messages disguised the way bulk spam dodges keyword filters.
+const OBFUSCATED_SHARE: f64 = 0.07;
+
+/// Simplified -> traditional or variant forms that bulk spam swaps in to dodge filters.
+const VARIANTS: &[(char, char)] = &[
+    ('优', '優'),
+    ('惠', '恵'),
+    ('会', '會'),
+    ('员', '員'),
+    ('楼', '樓'),
+    ('门', '門'),
+    ('开', '開'),
+    ('发', '發'),
+    ('红', '紅'),
+    ('现', '現'),
+    ('点', '點'),
+    ('请', '請'),
+    ('电', '電'),
+    ('话', '話'),
+    ('贷', '貸'),
+    ('场', '塲'),
+    ('店', '扂'),
+    ('领', '領'),
+    ('礼', '禮'),
+    ('买', '買'),
+    ('卖', '賣'),
+    ('价', '價'),
+    ('钱', '錢'),
+    ('费', '費'),
+    ('车', '車'),
+    ('级', '級'),
+    ('动', '動'),
+    ('欢', '歡'),
+    ('热', '熱'),
+    ('线', '線'),
+    ('详', '詳'),
+    ('询', '詢'),
+    ('联', '聯'),
+    ('系', '係'),
+    ('务', '務'),
+    ('厂', '廠'),
+    ('惊', '驚'),
+    ('喜', '囍'),
+    ('万', '萬'),
+    ('广', '廣'),
+    ('告', '吿'),
+    ('证', '證'),
+    ('办', '辦'),
+    ('银', '銀'),
+    ('额', '額'),
+];
+
+/// Disguise a promotion: swap characters for variant forms, or wedge separators between them.
+fn obfuscate(text: &str, rng: &mut ChaCha8Rng) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    if rng.random_bool(0.5) {
+        for c in text.chars() {
+            match VARIANTS.iter().find(|(s, _)| *s == c) {
+                Some(&(_, v)) if rng.random_bool(0.7) => out.push(v),
+                _ => out.push(c),
+            }
+        }
+    } else {
+        let sep = *[" ", "*", "★", ".", "-", "、", "~"].choose(rng).unwrap();
+        let mut run = 0;
+        for c in text.chars() {
+            out.push(c);
+            run += 1;
+            if smsguard::tokenizer::is_cjk(c) && run >= 2 && rng.random_bool(0.4) {
+                out.push_str(sep);
+                run = 0;
+            }
+        }
+    }
+    out
+}
+
 /// A parsed template with where it came from.
 #[derive(Clone, Debug)]
 struct Template {
@@ -308,7 +385,8 @@ impl Grammar {
         ctx.expand(&template.expr, rng, &mut text);
         if !template.has_tail {
             let (optout, promo) = match label {
-                Label::Marketing => (0.6, 0.0),
+                // Many real promotions, older ones above all, carry no opt-out line.
+                Label::Marketing => (0.45, 0.0),
                 Label::Transactional => (0.06, 0.12),
                 Label::Verification => (0.03, 0.1),
             };
@@ -320,6 +398,9 @@ impl Grammar {
             }
         }
         let mut text = tidy(&text);
+        if label == Label::Marketing && rng.random_bool(OBFUSCATED_SHARE) {
+            text = obfuscate(&text, rng);
+        }
         if let Some(sender) = sender {
             if !has_signature(&text) && rng.random_bool(0.92) {
                 let sig = if rng.random_bool(0.8) {
@@ -1070,7 +1151,15 @@ mod tests {
         {
             assert!(!e.text.contains('{') && !e.text.contains('}'), "{}", e.text);
             match e.label {
-                Label::Marketing => assert!(e.text.contains("回T退订"), "{}", e.text),
+                Label::Marketing => {
+                    // Some promotions are obfuscated with separators between characters.
+                    let plain: String = e
+                        .text
+                        .chars()
+                        .filter(|c| !" *★.-、~".contains(*c))
+                        .collect();
+                    assert!(plain.contains("回T退订"), "{}", e.text)
+                }
                 Label::Transactional => assert!(e.text.contains("取件码"), "{}", e.text),
                 Label::Verification => assert!(e.text.contains("验证码"), "{}", e.text),
             }
@@ -1174,6 +1263,27 @@ mod tests {
         assert!(!has_signature("【482913】您正在支付"));
         assert!(!has_signature("您好【京东】"));
         assert!(!has_signature("【未闭合"));
+    }
+
+    #[test]
+    fn obfuscation_changes_form_not_length_much() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let text = "全场优惠活动欢迎光临详询电话";
+        let mut changed = 0;
+        for _ in 0..50 {
+            let o = obfuscate(text, &mut rng);
+            assert!(
+                o.chars().count() >= text.chars().count()
+                    && o.chars().count() <= 2 * text.chars().count()
+            );
+            changed += usize::from(o != text);
+        }
+        assert!(changed > 40, "only {changed} of 50 changed");
+        let mut seen = std::collections::HashSet::new();
+        assert!(
+            VARIANTS.iter().all(|(s, v)| s != v && seen.insert(*s)),
+            "identity or duplicate entries"
+        );
     }
 
     #[test]
