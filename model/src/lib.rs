@@ -386,6 +386,36 @@ pub fn export(
     Ok((file, report))
 }
 
+/// Load an exported model file back into candle with its int8 weights dequantized: the float
+/// reference for the int8 forward pass (same weights, f32 arithmetic).
+pub fn from_model_file(file: &ModelFile) -> Result<(Config, VarMap, Model)> {
+    let d = &file.dims;
+    let cfg = Config {
+        vocab_size: d.vocab_size as usize,
+        d_model: d.d_model as usize,
+        n_layers: d.n_layers as usize,
+        n_heads: d.n_heads as usize,
+        d_ffn: d.d_ffn as usize,
+        max_len: d.max_len as usize,
+        n_labels: d.n_labels as usize,
+        dropout: 0.0,
+        layer_norm_eps: d.layer_norm_eps,
+    };
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let model = Model::new(&cfg, vb)?;
+    {
+        let data = varmap.data().lock().expect("varmap lock");
+        for (name, var) in data.iter() {
+            let Some(t) = file.tensor(name) else {
+                candle_core::bail!("the model file has no tensor {name}");
+            };
+            var.set(&Tensor::from_vec(t.to_f32(), var.shape(), &Device::Cpu)?)?;
+        }
+    }
+    Ok((cfg, varmap, model))
+}
+
 /// A fresh model with its variables, on the CPU, seeded.
 pub fn build(cfg: &Config, seed: u64) -> Result<(VarMap, Model)> {
     let varmap = VarMap::new();

@@ -1,0 +1,158 @@
+//! The `smsguard` command on hostile input: every input line gives exactly one JSON line, and
+//! bad model files end with a clear message and a non-zero exit, never a panic.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn smsguard(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smsguard"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the smsguard binary runs");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_hostile_line_gives_one_json_line() {
+    let long = "优惠".repeat(50_000);
+    let mut input = Vec::new();
+    let lines: Vec<Vec<u8>> = vec![
+        "【京东】您的验证码为482913，5分钟内有效".into(),
+        b"".to_vec(),
+        b"\xff\xfe\xfd invalid".to_vec(),
+        b"\0\0\0".to_vec(),
+        long.into_bytes(),
+        "🎉🎉🎉 双11".into(),
+        "ＦＵＬＬ　ＷＩＤＴＨ　１２３".into(),
+        b"   \r".to_vec(),
+        "last line without newline".into(),
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        input.extend_from_slice(l);
+        if i + 1 < lines.len() {
+            input.push(b'\n');
+        }
+    }
+    let (code, out, err) = smsguard(&["classify"], &input);
+    assert_eq!(code, 0, "{err}");
+    let outputs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(outputs.len(), lines.len(), "{out}");
+    for (v, l) in outputs.iter().zip(&lines) {
+        let blank = String::from_utf8_lossy(l).trim().is_empty();
+        if blank {
+            assert!(v["error"].is_string(), "{v}");
+        } else {
+            assert!(
+                ["marketing", "verification", "transactional"]
+                    .contains(&v["label"].as_str().unwrap()),
+                "{v}"
+            );
+            let sum: f64 = ["marketing", "verification", "transactional"]
+                .iter()
+                .map(|k| v["scores"][k].as_f64().unwrap())
+                .sum();
+            assert!((sum - 1.0).abs() < 1e-3, "{v}");
+        }
+    }
+    assert!(
+        outputs[2]["warning"].is_string(),
+        "invalid UTF-8 is flagged"
+    );
+}
+
+#[test]
+fn arguments_are_classified_in_order() {
+    let (code, out, _) = smsguard(&["classify", "验证码1234", "回T退订"], b"");
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 2);
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["label", "confidence", "scores"]);
+}
+
+#[test]
+fn info_describes_the_model() {
+    let (code, out, err) = smsguard(&["info"], b"");
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "format_version",
+        "labels",
+        "model_bytes",
+        "vocab_size",
+        "params",
+    ] {
+        assert!(!v[key].is_null(), "missing {key}: {v}");
+    }
+}
+
+#[test]
+fn bad_model_files_fail_cleanly() {
+    let dir = std::env::temp_dir().join(format!("smsguard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/model/smsguard-default.smsg"
+    ))
+    .unwrap();
+    let mut corrupted = good.clone();
+    let mid = corrupted.len() / 2;
+    corrupted[mid] ^= 0xff;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "truncated.smsg",
+            good[..good.len() / 3].to_vec(),
+            "truncated",
+        ),
+        ("corrupted.smsg", corrupted, "corrupted"),
+        ("empty.smsg", Vec::new(), "not an smsguard model"),
+        (
+            "text.smsg",
+            b"hello world, not a model".to_vec(),
+            "not an smsguard model",
+        ),
+    ];
+    for (name, bytes, want) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for cmd in ["classify", "info"] {
+            let (code, out, err) = smsguard(
+                &[cmd, "--model", path.to_str().unwrap(), "x"][..if cmd == "info" { 3 } else { 4 }],
+                b"",
+            );
+            assert_ne!(code, 0, "{name}");
+            assert!(out.is_empty());
+            assert!(
+                err.contains(want) && !err.contains("panicked"),
+                "{name}: {err}"
+            );
+        }
+    }
+    let (code, _, err) = smsguard(
+        &["classify", "--model", "/nonexistent/model.smsg", "x"],
+        b"",
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("/nonexistent/model.smsg") && err.contains("No such file"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

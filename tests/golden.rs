@@ -1,0 +1,163 @@
+//! The golden model: a tiny model file committed under `data/fixtures/` with its expected token
+//! ids and scores. A later format version adds a new fixture and keeps this one passing for as
+//! long as the version is read; fixtures are never rewritten.
+
+use candle_core::{Device, Tensor, D};
+use serde_json::Value;
+use smsguard::format::ModelFile;
+use smsguard::Classifier;
+use std::path::PathBuf;
+
+/// Scores must reproduce the committed ones to this absolute difference (f32 summation order
+/// may differ between the scalar and SIMD kernels, nothing else).
+const GOLDEN_SCORE_BUDGET: f32 = 1e-5;
+
+/// The int8 forward pass against candle's float forward over the same (dequantized) weights:
+/// only arithmetic order differs, so probabilities agree closely.
+const MIRROR_PROB_BUDGET: f32 = 2e-4;
+
+fn fixture(name: &str) -> PathBuf {
+    smsguard_harness::workspace_root()
+        .join("data/fixtures")
+        .join(name)
+}
+
+/// Messages written for this test (not taken from any data set).
+const CASES: &[&str] = &[
+    "【京东】您的验证码为482913，5分钟内有效，请勿泄露。",
+    "您尾号6620的储蓄卡12月3日14:22消费支出人民币128.50元，余额3,021.77元。【工商银行】",
+    "【菜鸟驿站】您的包裹已到小区东门驿站，取件码5-2-3021，请于今日20:00前领取。",
+    "双12狂欢最后一天！全场满300减50，戳 t.cn/A6xYz3Qp 抢券，回T退订",
+    "本店新到一批进口红酒，老客户八折，欢迎来电13812345678",
+    "Your verification code is 7731. Do not share it.",
+    "",
+    "🎉🎉🎉",
+    "ＡＢＣ１２３ full width",
+    "优xxxx惠，详询xxxxxxxxxxx",
+    "您的航班CA1859延误，新的起飞时间为21:35，登机口C12。",
+    "尊敬的客户，您本月话费账单已出，合计消费86.40元，详情请登录营业厅App查询。",
+];
+
+fn expected() -> Value {
+    let text =
+        std::fs::read_to_string(fixture("golden-v1.json")).expect("golden-v1.json is committed");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+#[test]
+fn golden_v1_outputs_are_reproduced() {
+    let bytes = std::fs::read(fixture("golden-v1.smsg")).expect("golden-v1.smsg is committed");
+    let c = Classifier::from_bytes(&bytes).expect("the v1 fixture loads");
+    let exp = expected();
+    let cases = exp["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), CASES.len());
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let ids: Vec<u32> = serde_json::from_value(case["ids"].clone()).unwrap();
+        assert_eq!(c.token_ids(text), ids, "token ids of {text:?}");
+        let want: Vec<f32> = serde_json::from_value(case["scores"].clone()).unwrap();
+        let got = c.classify(text).scores;
+        for (w, g) in want.iter().zip(got) {
+            assert!(
+                (w - g).abs() <= GOLDEN_SCORE_BUDGET,
+                "{text:?}: {want:?} vs {got:?}"
+            );
+        }
+        assert_eq!(
+            c.classify(text).label.as_str(),
+            case["label"].as_str().unwrap()
+        );
+    }
+}
+
+#[test]
+fn golden_v1_bytes_round_trip_exactly() {
+    let bytes = std::fs::read(fixture("golden-v1.smsg")).unwrap();
+    let file = ModelFile::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        file.to_bytes(),
+        bytes,
+        "the writer no longer produces the v1 bytes"
+    );
+}
+
+#[test]
+fn int8_forward_mirrors_the_candle_model() {
+    let bytes = std::fs::read(fixture("golden-v1.smsg")).unwrap();
+    let file = ModelFile::from_bytes(&bytes).unwrap();
+    let c = Classifier::from_bytes(&bytes).unwrap();
+    let (_, _, model) = smsguard_model::from_model_file(&file).unwrap();
+    for text in CASES {
+        let ids = c.token_ids(text);
+        let n = ids.len();
+        let ids_t = Tensor::from_vec(ids, (1, n), &Device::Cpu).unwrap();
+        let mask = Tensor::ones((1, n), candle_core::DType::F32, &Device::Cpu).unwrap();
+        let logits = model.forward(&ids_t, &mask, None).unwrap();
+        let probs: Vec<f32> = candle_nn_softmax(&logits)
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let got = c.classify(text).scores;
+        for (a, b) in probs.iter().zip(got) {
+            assert!(
+                (a - b).abs() <= MIRROR_PROB_BUDGET,
+                "{text:?}: candle {probs:?} vs int8 {got:?}"
+            );
+        }
+    }
+}
+
+fn candle_nn_softmax(x: &Tensor) -> Tensor {
+    let max = x.max_keepdim(D::Minus1).unwrap();
+    let e = x.broadcast_sub(&max).unwrap().exp().unwrap();
+    let s = e.sum_keepdim(D::Minus1).unwrap();
+    e.broadcast_div(&s).unwrap()
+}
+
+/// Writes the v1 fixture. Run once, by hand: `cargo test --test golden -- --ignored`.
+/// It refuses to overwrite: a changed format gets a new version and a new fixture.
+#[test]
+#[ignore]
+fn write_golden_v1_fixture() {
+    let (model_path, json_path) = (fixture("golden-v1.smsg"), fixture("golden-v1.json"));
+    assert!(
+        !model_path.exists() && !json_path.exists(),
+        "fixtures are never overwritten"
+    );
+    let opts = smsguard_train::pipeline::PipelineOptions {
+        data: Vec::new(),
+        synthetic: 2000,
+        synthetic_seed: 7,
+        val: 0.15,
+        config: smsguard_model::Config::tiny(0),
+        vocab: smsguard_train::vocab::VocabOptions {
+            vocab_size: 800,
+            ..Default::default()
+        },
+        train: smsguard_train::trainer::TrainOptions {
+            epochs: 2,
+            progress: false,
+            ..Default::default()
+        },
+        eval: Vec::new(),
+        checkpoint_dir: None,
+    };
+    let r = smsguard_train::pipeline::run(&opts).unwrap();
+    let c = Classifier::from_bytes(&r.model_bytes).unwrap();
+    let cases: Vec<Value> = CASES
+        .iter()
+        .map(|t| {
+            let p = c.classify(t);
+            serde_json::json!({ "text": t, "ids": c.token_ids(t), "label": p.label.as_str(), "scores": p.scores })
+        })
+        .collect();
+    std::fs::create_dir_all(model_path.parent().unwrap()).unwrap();
+    std::fs::write(&model_path, &r.model_bytes).unwrap();
+    std::fs::write(
+        &json_path,
+        serde_json::to_string_pretty(&serde_json::json!({ "format_version": 1, "cases": cases }))
+            .unwrap(),
+    )
+    .unwrap();
+}
