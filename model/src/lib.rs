@@ -183,7 +183,7 @@ pub struct Model {
 impl Model {
     /// Create (or load, depending on `vb`) the model's variables.
     pub fn new(cfg: &Config, vb: VarBuilder) -> Result<Model> {
-        if cfg.n_heads == 0 || cfg.d_model % cfg.n_heads != 0 {
+        if cfg.n_heads == 0 || !cfg.d_model.is_multiple_of(cfg.n_heads) {
             candle_core::bail!(
                 "d_model {} must be a multiple of n_heads {}",
                 cfg.d_model,

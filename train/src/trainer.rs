@@ -236,7 +236,7 @@ pub fn train(
         .progress_chars("=> "),
     );
     let mut history = Vec::new();
-    let mut best: Option<(f64, usize, Vec<(String, Tensor)>)> = None;
+    let mut best: Option<(f64, usize, Snapshot)> = None;
     let mut step = 0usize;
     let mut out_of_time = false;
     for epoch in 1..=opts.epochs {
@@ -337,7 +337,7 @@ pub fn train(
             break;
         }
         if out_of_time {
-            bar.println("time budget reached: stopping".to_string());
+            bar.println("time budget reached: stopping");
             break;
         }
     }
@@ -353,7 +353,10 @@ pub fn train(
     })
 }
 
-fn snapshot(varmap: &VarMap) -> candle_core::Result<Vec<(String, Tensor)>> {
+/// A copy of every variable, by name.
+type Snapshot = Vec<(String, Tensor)>;
+
+fn snapshot(varmap: &VarMap) -> candle_core::Result<Snapshot> {
     let data = varmap.data().lock().expect("varmap lock");
     data.iter()
         .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?)))
