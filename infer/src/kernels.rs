@@ -6,15 +6,19 @@
 //! Property tests hold the SIMD path to the reference within [`SIMD_REL_BUDGET`].
 #![allow(unsafe_code)]
 
-/// An int8 linear layer: `y = scale[j] * (W[j] · x) + bias[j]`.
+/// An int8 linear layer: `y[j] = scale[j] * sum_i W[j][i] * x[i] + bias[j]`.
+///
+/// The weights are kept transposed (`wt[i * n_out + j] = W[j][i]`): the SIMD path then
+/// broadcasts one input value and multiplies it into 16 outputs at once, so no horizontal sums
+/// are needed and the per-output scale and bias apply to whole vectors.
 #[derive(Clone, Debug)]
 pub(crate) struct QLinear {
-    /// `n_out × n_in`, row-major.
-    pub w: Vec<i8>,
-    /// One per output row.
-    pub scales: Vec<f32>,
-    /// One per output row.
-    pub bias: Vec<f32>,
+    /// `n_in × n_out`, the transpose of the file's row-major `n_out × n_in`.
+    wt: Vec<i8>,
+    /// One per output.
+    scales: Vec<f32>,
+    /// One per output.
+    bias: Vec<f32>,
     pub n_in: usize,
     pub n_out: usize,
 }
@@ -47,94 +51,129 @@ impl Kernel {
 }
 
 impl QLinear {
+    /// From row-major weights (`n_out × n_in`, as stored in the file).
+    pub(crate) fn new(
+        w: &[i8],
+        scales: Vec<f32>,
+        bias: Vec<f32>,
+        n_in: usize,
+        n_out: usize,
+    ) -> QLinear {
+        assert!(w.len() == n_in * n_out && scales.len() == n_out && bias.len() == n_out);
+        let mut wt = vec![0i8; w.len()];
+        for j in 0..n_out {
+            for i in 0..n_in {
+                wt[i * n_out + j] = w[j * n_in + i];
+            }
+        }
+        QLinear {
+            wt,
+            scales,
+            bias,
+            n_in,
+            n_out,
+        }
+    }
+
+    /// Number of weights and biases.
+    pub(crate) fn params(&self) -> usize {
+        self.wt.len() + self.bias.len()
+    }
+
     /// `out[t] = self(x[t])` for `n_tok` tokens; `x` is `n_tok × n_in`, `out` is `n_tok × n_out`.
     pub(crate) fn forward(&self, kernel: Kernel, x: &[f32], n_tok: usize, out: &mut [f32]) {
         assert!(x.len() >= n_tok * self.n_in && out.len() >= n_tok * self.n_out);
         match kernel {
-            Kernel::Scalar => self.forward_scalar(x, n_tok, out),
+            Kernel::Scalar => self.forward_scalar(x, n_tok, out, 0),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Kernel::Avx2` is only constructed after detecting AVX2 and FMA.
-            Kernel::Avx2 => unsafe { self.forward_avx2(x, n_tok, out) },
+            Kernel::Avx2 => {
+                let simd_cols = self.n_out - self.n_out % 16;
+                // SAFETY: `Kernel::Avx2` is only constructed after detecting AVX2 and FMA.
+                unsafe { self.forward_avx2(x, n_tok, out, simd_cols) };
+                self.forward_scalar(x, n_tok, out, simd_cols);
+            }
         }
     }
 
-    /// The reference: one dot product per (token, row), in index order.
-    pub(crate) fn forward_scalar(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
+    /// The reference: each output of columns `from..n_out` as one dot product in index order.
+    pub(crate) fn forward_scalar(&self, x: &[f32], n_tok: usize, out: &mut [f32], from: usize) {
         for t in 0..n_tok {
             let xt = &x[t * self.n_in..(t + 1) * self.n_in];
-            for j in 0..self.n_out {
-                let row = &self.w[j * self.n_in..(j + 1) * self.n_in];
-                let dot: f32 = row.iter().zip(xt).map(|(&w, &v)| f32::from(w) * v).sum();
+            for j in from..self.n_out {
+                let mut dot = 0f32;
+                for (i, &v) in xt.iter().enumerate() {
+                    dot += f32::from(self.wt[i * self.n_out + j]) * v;
+                }
                 out[t * self.n_out + j] = dot * self.scales[j] + self.bias[j];
             }
         }
     }
 
+    /// Columns `0..cols` (a multiple of 16), four tokens and sixteen outputs at a time.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn forward_avx2(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
+    unsafe fn forward_avx2(&self, x: &[f32], n_tok: usize, out: &mut [f32], cols: usize) {
         use std::arch::x86_64::*;
-        let n_in = self.n_in;
-        let body = n_in - n_in % 8;
+        let (n_in, n_out) = (self.n_in, self.n_out);
+        let w = self.wt.as_ptr();
+        let xp = x.as_ptr();
+        let op = out.as_mut_ptr();
+        // Eight int8 weights at `w + at`, as f32.
         #[inline(always)]
-        unsafe fn hsum(v: __m256) -> f32 {
-            let lo = _mm256_castps256_ps128(v);
-            let hi = _mm256_extractf128_ps(v, 1);
-            let s = _mm_add_ps(lo, hi);
-            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-            let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-            _mm_cvtss_f32(s)
+        unsafe fn load8(w: *const i8, at: usize) -> __m256 {
+            _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
+                w.add(at) as *const __m128i
+            )))
         }
-        let tail = |row: &[i8], xt: &[f32]| -> f32 {
-            row[body..]
-                .iter()
-                .zip(&xt[body..])
-                .map(|(&w, &v)| f32::from(w) * v)
-                .sum()
-        };
-        for j in 0..self.n_out {
-            let row = &self.w[j * n_in..(j + 1) * n_in];
-            let (scale, bias) = (self.scales[j], self.bias[j]);
-            let mut t = 0;
-            while t + 4 <= n_tok {
-                let xs = [
-                    &x[t * n_in..(t + 1) * n_in],
-                    &x[(t + 1) * n_in..(t + 2) * n_in],
-                    &x[(t + 2) * n_in..(t + 3) * n_in],
-                    &x[(t + 3) * n_in..(t + 4) * n_in],
-                ];
-                let mut acc = [_mm256_setzero_ps(); 4];
-                let mut i = 0;
-                while i < body {
-                    // SAFETY: i + 8 <= body <= n_in, the length of `row` and of every `xs[k]`.
-                    let w8 = _mm_loadl_epi64(row.as_ptr().add(i) as *const __m128i);
-                    let wf = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(w8));
+        #[inline(always)]
+        unsafe fn finish(acc: __m256, scale: *const f32, bias: *const f32, dst: *mut f32) {
+            _mm256_storeu_ps(
+                dst,
+                _mm256_fmadd_ps(acc, _mm256_loadu_ps(scale), _mm256_loadu_ps(bias)),
+            );
+        }
+        let (sp, bp) = (self.scales.as_ptr(), self.bias.as_ptr());
+        let mut t = 0;
+        // SAFETY (whole loop): every token index is < n_tok and every input index < n_in, so
+        // x reads stay within n_tok * n_in <= x.len(); every column read or written is
+        // j + 15 < cols <= n_out, within wt (n_in * n_out), scales, bias and the output row.
+        while t + 4 <= n_tok {
+            let mut j = 0;
+            while j < cols {
+                let mut acc = [_mm256_setzero_ps(); 8];
+                for i in 0..n_in {
+                    let w0 = load8(w, i * n_out + j);
+                    let w1 = load8(w, i * n_out + j + 8);
                     for k in 0..4 {
-                        acc[k] =
-                            _mm256_fmadd_ps(wf, _mm256_loadu_ps(xs[k].as_ptr().add(i)), acc[k]);
+                        let xv = _mm256_broadcast_ss(&*xp.add((t + k) * n_in + i));
+                        acc[2 * k] = _mm256_fmadd_ps(xv, w0, acc[2 * k]);
+                        acc[2 * k + 1] = _mm256_fmadd_ps(xv, w1, acc[2 * k + 1]);
                     }
-                    i += 8;
                 }
                 for k in 0..4 {
-                    out[(t + k) * self.n_out + j] =
-                        (hsum(acc[k]) + tail(row, xs[k])) * scale + bias;
+                    let dst = op.add((t + k) * n_out + j);
+                    finish(acc[2 * k], sp.add(j), bp.add(j), dst);
+                    finish(acc[2 * k + 1], sp.add(j + 8), bp.add(j + 8), dst.add(8));
                 }
-                t += 4;
+                j += 16;
             }
-            while t < n_tok {
-                let xt = &x[t * n_in..(t + 1) * n_in];
-                let mut acc = _mm256_setzero_ps();
-                let mut i = 0;
-                while i < body {
-                    // SAFETY: as above.
-                    let w8 = _mm_loadl_epi64(row.as_ptr().add(i) as *const __m128i);
-                    let wf = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(w8));
-                    acc = _mm256_fmadd_ps(wf, _mm256_loadu_ps(xt.as_ptr().add(i)), acc);
-                    i += 8;
+            t += 4;
+        }
+        while t < n_tok {
+            let mut j = 0;
+            while j < cols {
+                let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+                for i in 0..n_in {
+                    let xv = _mm256_broadcast_ss(&*xp.add(t * n_in + i));
+                    a0 = _mm256_fmadd_ps(xv, load8(w, i * n_out + j), a0);
+                    a1 = _mm256_fmadd_ps(xv, load8(w, i * n_out + j + 8), a1);
                 }
-                out[t * self.n_out + j] = (hsum(acc) + tail(row, xt)) * scale + bias;
-                t += 1;
+                let dst = op.add(t * n_out + j);
+                finish(a0, sp.add(j), bp.add(j), dst);
+                finish(a1, sp.add(j + 8), bp.add(j + 8), dst.add(8));
+                j += 16;
             }
+            t += 1;
         }
     }
 }
@@ -158,16 +197,14 @@ mod tests {
         }
     }
 
-    fn random_layer(rng: &mut Lcg, n_in: usize, n_out: usize) -> QLinear {
-        QLinear {
-            w: (0..n_in * n_out)
-                .map(|_| (rng.next() % 255) as i32 as i8)
-                .collect(),
-            scales: (0..n_out).map(|_| rng.f32().abs() * 0.05 + 1e-4).collect(),
-            bias: (0..n_out).map(|_| rng.f32()).collect(),
-            n_in,
-            n_out,
-        }
+    fn random_layer(rng: &mut Lcg, n_in: usize, n_out: usize) -> (Vec<i8>, QLinear) {
+        let w: Vec<i8> = (0..n_in * n_out)
+            .map(|_| ((rng.next() % 255) as i32 - 127) as i8)
+            .collect();
+        let scales = (0..n_out).map(|_| rng.f32().abs() * 0.05 + 1e-4).collect();
+        let bias = (0..n_out).map(|_| rng.f32()).collect();
+        let lin = QLinear::new(&w, scales, bias, n_in, n_out);
+        (w, lin)
     }
 
     /// Every kernel agrees with the scalar reference on random shapes, including row lengths
@@ -178,17 +215,17 @@ mod tests {
         let mut rng = Lcg(42);
         for case in 0..300 {
             let n_in = 1 + (rng.next() % 300) as usize;
-            let n_out = 1 + (rng.next() % 40) as usize;
+            let n_out = 1 + (rng.next() % 80) as usize;
             let n_tok = 1 + (rng.next() % 11) as usize;
-            let lin = random_layer(&mut rng, n_in, n_out);
+            let (w, lin) = random_layer(&mut rng, n_in, n_out);
             let x: Vec<f32> = (0..n_tok * n_in).map(|_| rng.f32() * 4.0).collect();
             let mut want = vec![0.0; n_tok * n_out];
             let mut got = vec![0.0; n_tok * n_out];
-            lin.forward_scalar(&x, n_tok, &mut want);
+            lin.forward_scalar(&x, n_tok, &mut want, 0);
             lin.forward(kernel, &x, n_tok, &mut got);
             for t in 0..n_tok {
                 for j in 0..n_out {
-                    let row = &lin.w[j * n_in..(j + 1) * n_in];
+                    let row = &w[j * n_in..(j + 1) * n_in];
                     let mag: f32 = row
                         .iter()
                         .zip(&x[t * n_in..])
@@ -207,13 +244,7 @@ mod tests {
 
     #[test]
     fn hand_computed_values() {
-        let lin = QLinear {
-            w: vec![1, -2, 3, 127],
-            scales: vec![0.5, 0.01],
-            bias: vec![1.0, 0.0],
-            n_in: 2,
-            n_out: 2,
-        };
+        let lin = QLinear::new(&[1, -2, 3, 127], vec![0.5, 0.01], vec![1.0, 0.0], 2, 2);
         let mut out = vec![0.0; 2];
         lin.forward(Kernel::detect(), &[2.0, 1.0], 1, &mut out);
         assert_eq!(out, [1.0, (6.0 + 127.0) * 0.01]);

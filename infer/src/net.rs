@@ -7,6 +7,38 @@
 use crate::format::{Dims, ModelFile, Tensor, TensorData};
 use crate::kernels::{Kernel, QLinear};
 
+/// A dot product in eight independent lanes, which the compiler turns into SIMD (a plain
+/// sequential sum has to stay scalar to keep its rounding order).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// A sum in eight independent lanes (see [`dot`]).
+fn sum(a: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let c = a.chunks_exact(8);
+    let tail: f32 = c.remainder().iter().sum();
+    for x in c {
+        for k in 0..8 {
+            acc[k] += x[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 #[derive(Clone, Debug)]
 struct LayerNorm {
     gain: Vec<f32>,
@@ -17,8 +49,16 @@ struct LayerNorm {
 impl LayerNorm {
     fn apply(&self, x: &[f32], out: &mut [f32]) {
         let n = x.len() as f32;
-        let mean = x.iter().sum::<f32>() / n;
-        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let mean = sum(x) / n;
+        let mut centered = [0f32; 8];
+        let mut var_acc = 0.0;
+        for chunk in x.chunks(8) {
+            for (c, &v) in centered.iter_mut().zip(chunk) {
+                *c = v - mean;
+            }
+            var_acc += dot(&centered[..chunk.len()], &centered[..chunk.len()]);
+        }
+        let var = var_acc / n;
         let inv = 1.0 / (var + self.eps).sqrt();
         for (((o, &v), &g), &b) in out.iter_mut().zip(x).zip(&self.gain).zip(&self.bias) {
             *o = (v - mean) * inv * g + b;
@@ -40,7 +80,8 @@ struct Layer {
 #[derive(Clone, Debug)]
 pub(crate) struct Net {
     pub dims: Dims,
-    tok_emb: QLinear,
+    /// `[V, d]` int8 rows with one scale per row.
+    tok_emb: (Vec<i8>, Vec<f32>),
     pos_emb: Vec<f32>,
     layers: Vec<Layer>,
     ln_f: LayerNorm,
@@ -91,13 +132,14 @@ impl Getter<'_> {
         let TensorData::I8 { scales, values } = &t.data else {
             return Err(format!("tensor {name} must be int8"));
         };
-        Ok(QLinear {
-            w: values.clone(),
-            scales: scales.clone(),
-            bias: self.f32(&format!("{prefix}.bias"), &[n_out])?,
-            n_in,
-            n_out,
-        })
+        if scales.len() != n_out || values.len() != n_out * n_in {
+            return Err(format!(
+                "tensor {name} has {} scales for {n_out} rows",
+                scales.len()
+            ));
+        }
+        let bias = self.f32(&format!("{prefix}.bias"), &[n_out])?;
+        Ok(QLinear::new(values, scales.clone(), bias, n_in, n_out))
     }
 
     fn norm(&self, prefix: &str, d: usize, eps: f32) -> Result<LayerNorm, String> {
@@ -146,15 +188,15 @@ impl Net {
         let TensorData::I8 { scales, values } = &emb.data else {
             return Err("tensor tok_emb.weight must be int8".into());
         };
+        if scales.len() != v {
+            return Err(format!(
+                "tensor tok_emb.weight has {} scales for {v} rows",
+                scales.len()
+            ));
+        }
         Ok(Net {
             dims,
-            tok_emb: QLinear {
-                w: values.clone(),
-                scales: scales.clone(),
-                bias: Vec::new(),
-                n_in: d,
-                n_out: v,
-            },
+            tok_emb: (values.clone(), scales.clone()),
             pos_emb: g.f32("pos_emb.weight", &[max_len, d])?,
             layers,
             ln_f: g.norm("ln_f", d, eps)?,
@@ -165,7 +207,7 @@ impl Net {
 
     /// Number of weights.
     pub(crate) fn params(&self) -> usize {
-        let lin = |q: &QLinear| q.w.len() + q.bias.len();
+        let lin = |q: &QLinear| q.params();
         let norm = |n: &LayerNorm| n.gain.len() + n.bias.len();
         let layers: usize = self
             .layers
@@ -174,7 +216,7 @@ impl Net {
                 norm(&l.ln1) + lin(&l.qkv) + lin(&l.out) + norm(&l.ln2) + lin(&l.up) + lin(&l.down)
             })
             .sum();
-        self.tok_emb.w.len() + self.pos_emb.len() + layers + norm(&self.ln_f) + lin(&self.head)
+        self.tok_emb.0.len() + self.pos_emb.len() + layers + norm(&self.ln_f) + lin(&self.head)
     }
 
     /// Class probabilities for token ids (at most `max_len`, all below the vocabulary size).
@@ -198,8 +240,8 @@ impl Net {
         resize(&mut b.scores, n);
         for (t, &id) in ids.iter().enumerate() {
             let id = id as usize;
-            let scale = self.tok_emb.scales[id];
-            let row = &self.tok_emb.w[id * d..(id + 1) * d];
+            let scale = self.tok_emb.1[id];
+            let row = &self.tok_emb.0[id * d..(id + 1) * d];
             let pos = &self.pos_emb[t * d..(t + 1) * d];
             for ((x, &q), &p) in b.x[t * d..(t + 1) * d].iter_mut().zip(row).zip(pos) {
                 *x = f32::from(q) * scale + p;
@@ -219,7 +261,7 @@ impl Net {
                     let mut max = f32::NEG_INFINITY;
                     for s in 0..n {
                         let k = &b.qkv[s * 3 * d + d + hd * dh..s * 3 * d + d + (hd + 1) * dh];
-                        let dot: f32 = q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * inv_sqrt;
+                        let dot = dot(q, k) * inv_sqrt;
                         b.scores[s] = dot;
                         max = max.max(dot);
                     }
