@@ -100,6 +100,8 @@ pub(crate) struct Buffers {
     ffn: Vec<f32>,
     scores: Vec<f32>,
     pooled: Vec<f32>,
+    kt: Vec<f32>,
+    vt: Vec<f32>,
 }
 
 struct Getter<'a> {
@@ -238,6 +240,8 @@ impl Net {
         resize(&mut b.proj, n * d);
         resize(&mut b.ffn, n * f);
         resize(&mut b.scores, n);
+        resize(&mut b.kt, n * dh);
+        resize(&mut b.vt, n * dh);
         for (t, &id) in ids.iter().enumerate() {
             let id = id as usize;
             let scale = self.tok_emb.1[id];
@@ -256,29 +260,35 @@ impl Net {
             }
             layer.qkv.forward(self.kernel, &b.h, n, &mut b.qkv);
             for hd in 0..heads {
+                // This head's keys and values transposed (`[dh][n]`), so scores for one query
+                // and the weighted sum of values are runs over contiguous token vectors.
+                for s in 0..n {
+                    let base = s * 3 * d + hd * dh;
+                    for c in 0..dh {
+                        b.kt[c * n + s] = b.qkv[base + d + c];
+                        b.vt[c * n + s] = b.qkv[base + 2 * d + c];
+                    }
+                }
                 for t in 0..n {
                     let q = &b.qkv[t * 3 * d + hd * dh..t * 3 * d + (hd + 1) * dh];
-                    let mut max = f32::NEG_INFINITY;
-                    for s in 0..n {
-                        let k = &b.qkv[s * 3 * d + d + hd * dh..s * 3 * d + d + (hd + 1) * dh];
-                        let dot = dot(q, k) * inv_sqrt;
-                        b.scores[s] = dot;
-                        max = max.max(dot);
-                    }
-                    let mut sum = 0.0;
-                    for sc in &mut b.scores[..n] {
-                        *sc = (*sc - max).exp();
-                        sum += *sc;
-                    }
-                    let out = &mut b.att[t * d + hd * dh..t * d + (hd + 1) * dh];
-                    out.fill(0.0);
-                    for s in 0..n {
-                        let p = b.scores[s] / sum;
-                        let v =
-                            &b.qkv[s * 3 * d + 2 * d + hd * dh..s * 3 * d + 2 * d + (hd + 1) * dh];
-                        for (o, &vv) in out.iter_mut().zip(v) {
-                            *o += p * vv;
+                    let scores = &mut b.scores[..n];
+                    scores.fill(0.0);
+                    for (c, &qc) in q.iter().enumerate() {
+                        let qc = qc * inv_sqrt;
+                        for (sc, &k) in scores.iter_mut().zip(&b.kt[c * n..(c + 1) * n]) {
+                            *sc += qc * k;
                         }
+                    }
+                    let max = scores.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+                    let mut total = 0.0;
+                    for sc in scores.iter_mut() {
+                        *sc = (*sc - max).exp();
+                        total += *sc;
+                    }
+                    let inv = 1.0 / total;
+                    let out = &mut b.att[t * d + hd * dh..t * d + (hd + 1) * dh];
+                    for (c, o) in out.iter_mut().enumerate() {
+                        *o = dot(scores, &b.vt[c * n..(c + 1) * n]) * inv;
                     }
                 }
             }
