@@ -385,8 +385,10 @@ impl Grammar {
         ctx.expand(&template.expr, rng, &mut text);
         if !template.has_tail {
             let (optout, promo) = match label {
-                // Many real promotions, older ones above all, carry no opt-out line.
-                Label::Marketing => (0.45, 0.0),
+                // Many real promotions, older ones above all, carry no opt-out line; an ad
+                // written like a person's text message (no sender) seldom does.
+                Label::Marketing if sender.is_some() => (0.5, 0.0),
+                Label::Marketing => (0.15, 0.0),
                 Label::Transactional => (0.06, 0.12),
                 Label::Verification => (0.03, 0.1),
             };
