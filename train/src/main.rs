@@ -124,6 +124,19 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Learn BPE, WordPiece and Unigram vocabularies on the training side and compare them on
+    /// the validation side (UNK share, tokens per message).
+    CompareTokenizers {
+        /// Labelled files.
+        #[arg(long = "data", num_args = 1.., default_values = ["../shared/data/dev.tsv"])]
+        data: Vec<PathBuf>,
+        /// Synthetic messages added to the training side.
+        #[arg(long, default_value_t = 20_000)]
+        synthetic: usize,
+        /// Vocabulary size.
+        #[arg(long, default_value_t = 6000)]
+        vocab_size: usize,
+    },
     /// Print each message of labelled files in its normalized form (label<TAB>normalized<TAB>source).
     Normalize {
         /// Labelled files.
@@ -283,6 +296,42 @@ fn main() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{report}");
+            }
+        }
+        Command::CompareTokenizers {
+            data,
+            synthetic,
+            vocab_size,
+        } => {
+            let s = split::split(load(&data)?, 0.15);
+            let synth = synth::Grammar::embedded()?.generate(&synth::Options {
+                n: synthetic,
+                seed: 1,
+                class: None,
+            })?;
+            let train: Vec<&str> = s
+                .train
+                .iter()
+                .chain(&synth)
+                .map(|e| e.text.as_str())
+                .collect();
+            let eval: Vec<&str> = s.val.iter().map(|e| e.text.as_str()).collect();
+            let opts = VocabOptions {
+                vocab_size,
+                ..VocabOptions::default()
+            };
+            println!(
+                "{:<10} {:>10} {:>10} {:>12} {:>8}",
+                "model", "vocab", "UNK share", "tokens/msg", "seconds"
+            );
+            for r in smsguard_train::vocab::compare_subword_models(&train, &eval, &opts) {
+                match &r.vocab_size {
+                    Ok(v) => println!(
+                        "{:<10} {:>10} {:>10.4} {:>12.1} {:>8.1}",
+                        r.model, v, r.unk_share, r.tokens_per_message, r.seconds
+                    ),
+                    Err(e) => println!("{:<10} failed: {e}", r.model),
+                }
             }
         }
         Command::Export { checkpoint, out } => {

@@ -316,10 +316,13 @@ pub fn train(
             val_macro_f1: val_report.macro_f1,
             samples_per_sec: seen as f64 / epoch_start.elapsed().as_secs_f64().max(1e-9),
         };
-        bar.println(format!(
-            "epoch {epoch}: loss {:.4}, validation macro-F1 {:.4}, {:.0} msg/s",
-            log.loss, log.val_macro_f1, log.samples_per_sec
-        ));
+        // `suspend` prints even when the bar is hidden (output not a terminal): logs keep it.
+        bar.suspend(|| {
+            eprintln!(
+                "epoch {epoch}: loss {:.4}, validation macro-F1 {:.4}, {:.0} msg/s",
+                log.loss, log.val_macro_f1, log.samples_per_sec
+            )
+        });
         history.push(log);
         if best
             .as_ref()
@@ -330,14 +333,16 @@ pub fn train(
             .as_ref()
             .is_some_and(|(_, e, _)| epoch - e >= opts.patience)
         {
-            bar.println(format!(
-                "no better validation macro-F1 for {} epochs: stopping",
-                opts.patience
-            ));
+            bar.suspend(|| {
+                eprintln!(
+                    "no better validation macro-F1 for {} epochs: stopping",
+                    opts.patience
+                )
+            });
             break;
         }
         if out_of_time {
-            bar.println("time budget reached: stopping");
+            bar.suspend(|| eprintln!("time budget reached: stopping"));
             break;
         }
     }

@@ -266,3 +266,141 @@ impl TrainTokenizer {
         Ok(t)
     }
 }
+
+/// One subword model's figures in [`compare_subword_models`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SubwordReport {
+    /// BPE, WordPiece or Unigram.
+    pub model: &'static str,
+    /// Tokens in the learned vocabulary (or the error that stopped training).
+    pub vocab_size: Result<usize, String>,
+    /// Share of evaluation tokens that are `[UNK]`.
+    pub unk_share: f64,
+    /// Mean tokens per evaluation message (before truncation).
+    pub tokens_per_message: f64,
+    /// Learning time.
+    pub seconds: f64,
+}
+
+/// Learn BPE, WordPiece and Unigram vocabularies of the same size over the same jieba words and
+/// measure them on held-out messages: how this project chose BPE.
+pub fn compare_subword_models(
+    train: &[&str],
+    eval: &[&str],
+    opts: &VocabOptions,
+) -> Vec<SubwordReport> {
+    use tokenizers::models::unigram::{Unigram, UnigramTrainer};
+    use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainerBuilder};
+    let full = Jieba::new();
+    let norm = |t: &&str| normalize(t).as_str().to_owned();
+    let train_n: Vec<String> = train.iter().map(norm).collect();
+    let eval_words: Vec<Vec<String>> = eval
+        .iter()
+        .map(|t| words_for_learning(&full, &norm(t)))
+        .collect();
+    let specials = || {
+        reserved_tokens()
+            .into_iter()
+            .map(|t| AddedToken::from(t, true))
+            .collect::<Vec<_>>()
+    };
+    let measure = |name: &'static str,
+                   started: std::time::Instant,
+                   model: Result<Box<dyn Fn(&str) -> Vec<u32>>, String>,
+                   size: usize| {
+        let seconds = started.elapsed().as_secs_f64();
+        match model {
+            Err(e) => SubwordReport {
+                model: name,
+                vocab_size: Err(e),
+                unk_share: f64::NAN,
+                tokens_per_message: f64::NAN,
+                seconds,
+            },
+            Ok(encode) => {
+                let (mut tokens, mut unk) = (0usize, 0usize);
+                for words in &eval_words {
+                    for w in words {
+                        let ids = encode(w);
+                        tokens += ids.len();
+                        unk += ids.iter().filter(|&&i| i == 2).count();
+                    }
+                }
+                SubwordReport {
+                    model: name,
+                    vocab_size: Ok(size),
+                    unk_share: unk as f64 / tokens.max(1) as f64,
+                    tokens_per_message: tokens as f64 / eval_words.len().max(1) as f64,
+                    seconds,
+                }
+            }
+        }
+    };
+    let feed = |t: &str| Ok(words_for_learning(&full, t));
+    let mut out = Vec::new();
+
+    let started = std::time::Instant::now();
+    let bpe = TrainTokenizer::learn(train, opts).map_err(|e| e.to_string());
+    let size = bpe.as_ref().map_or(0, |t| t.vocab.len());
+    let enc: Result<Box<dyn Fn(&str) -> Vec<u32>>, String> = bpe.map(|t| {
+        Box::new(move |w: &str| {
+            t.bpe
+                .tokenize(w)
+                .map(|v| v.iter().map(|x| x.id).collect())
+                .unwrap_or_default()
+        }) as Box<dyn Fn(&str) -> Vec<u32>>
+    });
+    out.push(measure("BPE", started, enc, size));
+
+    let started = std::time::Instant::now();
+    let mut trainer = WordPieceTrainerBuilder::new()
+        .vocab_size(opts.vocab_size)
+        .min_frequency(opts.min_frequency)
+        .limit_alphabet(opts.limit_alphabet)
+        .show_progress(false)
+        .special_tokens(specials())
+        .build();
+    let mut wp = WordPiece::builder()
+        .unk_token(SPECIAL_TOKENS[2].into())
+        .build()
+        .expect("default WordPiece");
+    let trained = trainer
+        .feed(train_n.iter(), feed)
+        .and_then(|_| trainer.train(&mut wp))
+        .map_err(|e| e.to_string());
+    let size = wp.get_vocab_size();
+    let enc = trained.map(|_| {
+        Box::new(move |w: &str| {
+            wp.tokenize(w)
+                .map(|v| v.iter().map(|x| x.id).collect())
+                .unwrap_or_default()
+        }) as Box<dyn Fn(&str) -> Vec<u32>>
+    });
+    out.push(measure("WordPiece", started, enc, size));
+
+    let started = std::time::Instant::now();
+    let built = UnigramTrainer::builder()
+        .vocab_size(opts.vocab_size as u32)
+        .unk_token(Some(SPECIAL_TOKENS[2].into()))
+        .special_tokens(specials())
+        .show_progress(false)
+        .build();
+    let mut uni = Unigram::default();
+    let trained = match built {
+        Ok(mut trainer) => trainer
+            .feed(train_n.iter(), feed)
+            .and_then(|_| trainer.train(&mut uni))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let size = uni.get_vocab_size();
+    let enc = trained.map(|_| {
+        Box::new(move |w: &str| {
+            uni.tokenize(w)
+                .map(|v| v.iter().map(|x| x.id).collect())
+                .unwrap_or_default()
+        }) as Box<dyn Fn(&str) -> Vec<u32>>
+    });
+    out.push(measure("Unigram", started, enc, size));
+    out
+}
