@@ -267,6 +267,9 @@ impl TrainTokenizer {
     }
 }
 
+/// A trained subword model's encoding of one word, as token ids.
+type Encoder = Box<dyn Fn(&str) -> Vec<u32>>;
+
 /// One subword model's figures in [`compare_subword_models`].
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SubwordReport {
@@ -306,7 +309,7 @@ pub fn compare_subword_models(
     };
     let measure = |name: &'static str,
                    started: std::time::Instant,
-                   model: Result<Box<dyn Fn(&str) -> Vec<u32>>, String>,
+                   model: Result<Encoder, String>,
                    size: usize| {
         let seconds = started.elapsed().as_secs_f64();
         match model {
@@ -342,13 +345,13 @@ pub fn compare_subword_models(
     let started = std::time::Instant::now();
     let bpe = TrainTokenizer::learn(train, opts).map_err(|e| e.to_string());
     let size = bpe.as_ref().map_or(0, |t| t.vocab.len());
-    let enc: Result<Box<dyn Fn(&str) -> Vec<u32>>, String> = bpe.map(|t| {
+    let enc: Result<Encoder, String> = bpe.map(|t| {
         Box::new(move |w: &str| {
             t.bpe
                 .tokenize(w)
                 .map(|v| v.iter().map(|x| x.id).collect())
                 .unwrap_or_default()
-        }) as Box<dyn Fn(&str) -> Vec<u32>>
+        }) as Encoder
     });
     out.push(measure("BPE", started, enc, size));
 
@@ -374,7 +377,7 @@ pub fn compare_subword_models(
             wp.tokenize(w)
                 .map(|v| v.iter().map(|x| x.id).collect())
                 .unwrap_or_default()
-        }) as Box<dyn Fn(&str) -> Vec<u32>>
+        }) as Encoder
     });
     out.push(measure("WordPiece", started, enc, size));
 
@@ -399,7 +402,7 @@ pub fn compare_subword_models(
             uni.tokenize(w)
                 .map(|v| v.iter().map(|x| x.id).collect())
                 .unwrap_or_default()
-        }) as Box<dyn Fn(&str) -> Vec<u32>>
+        }) as Encoder
     });
     out.push(measure("Unigram", started, enc, size));
     out
