@@ -185,6 +185,13 @@ fn side_filter(examples: Vec<data::Example>, side: Option<Side>, val: f64) -> Ve
 }
 
 fn main() -> Result<()> {
+    // Die quietly on a closed pipe (`| head`), as command-line tools do, instead of panicking
+    // in `println!`.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match Cli::parse().command {
         Command::Train {
             data,
