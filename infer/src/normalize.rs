@@ -319,11 +319,36 @@ fn scan(units: &[Unit], i: usize) -> (Token, usize) {
 
 /// Copy a mixed word, replacing each digit run with its number placeholder (`4g` -> `<N1>g`).
 fn emit_word(word: &[Unit], out: &mut Normalized) {
+    // Which characters stand for digits: digits, and `x` runs that are masked digits, i.e.
+    // runs of two or more (`xxxm2` masks `120m2`) or next to a digit (`2x`). A lone `x` between
+    // letters (`box`, `taxi`) stays a letter.
+    let n = word.len();
+    let mut numeric = vec![false; n];
     let mut j = 0;
-    while j < word.len() {
-        if word[j].c.is_ascii_digit() {
+    while j < n {
+        let c = word[j].c;
+        if c.is_ascii_digit() {
+            numeric[j] = true;
+            j += 1;
+        } else if c == 'x' {
             let start = j;
-            while j < word.len() && word[j].c.is_ascii_digit() {
+            while j < n && word[j].c == 'x' {
+                j += 1;
+            }
+            let next_to_digit = (start > 0 && word[start - 1].c.is_ascii_digit())
+                || (j < n && word[j].c.is_ascii_digit());
+            if j - start >= 2 || next_to_digit {
+                numeric[start..j].iter_mut().for_each(|v| *v = true);
+            }
+        } else {
+            j += 1;
+        }
+    }
+    let mut j = 0;
+    while j < n {
+        if numeric[j] {
+            let start = j;
+            while j < n && numeric[j] {
                 j += 1;
             }
             let p = Placeholder::number(j - start);
@@ -486,6 +511,12 @@ mod tests {
             ("4G套餐 5G", "<N1>g套餐<N1>g"),
             ("Your code is 4821", "your code is <N4>"),
             ("a3k9", "a<N1>k<N1>"),
+            // masked digits inside mixed words: runs of x, or x next to a digit
+            ("xxxm2x", "<N3>m<N2>"),
+            ("120m2", "<N3>m<N1>"),
+            ("wx1234", "w<N5>"),
+            ("wxxxxx", "w<N5>"),
+            ("xl xxl", "xl <N2>l"),
             // white space: collapsed, kept only between Latin words and numbers
             ("优 惠  活动", "优惠活动"),
             ("a\t\n b", "a b"),

@@ -75,6 +75,12 @@ enum Command {
         /// Vocabulary size.
         #[arg(long, default_value_t = 6000)]
         vocab_size: usize,
+        /// Feed-forward width (overrides the size preset).
+        #[arg(long)]
+        d_ffn: Option<usize>,
+        /// Longest input in tokens, [CLS] included (overrides the size preset).
+        #[arg(long)]
+        max_len: Option<usize>,
         /// Most passes over the data.
         #[arg(long, default_value_t = 8)]
         epochs: usize,
@@ -203,6 +209,8 @@ fn main() -> Result<()> {
             eval,
             size,
             vocab_size,
+            d_ffn,
+            max_len,
             epochs,
             max_minutes,
             lr,
@@ -219,9 +227,14 @@ fn main() -> Result<()> {
                 synthetic,
                 synthetic_seed,
                 val,
-                config: match size {
-                    Size::Default => Config::default(),
-                    Size::Tiny => Config::tiny(0),
+                config: {
+                    let mut c = match size {
+                        Size::Default => Config::default(),
+                        Size::Tiny => Config::tiny(0),
+                    };
+                    c.d_ffn = d_ffn.unwrap_or(c.d_ffn);
+                    c.max_len = max_len.unwrap_or(c.max_len);
+                    c
                 },
                 vocab: VocabOptions {
                     vocab_size,
