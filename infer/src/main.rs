@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
-use smsguard::{Classifier, Label, Prediction};
+use smsguard::{Classifier, Explained, Label, Prediction, Span};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +26,9 @@ enum Command {
         /// A model file instead of the embedded default model.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Add the words that most pushed each decision (one extra model pass per word).
+        #[arg(long)]
+        explain: bool,
         /// Messages; when none are given, one message per line is read from standard input.
         text: Vec<String>,
     },
@@ -55,17 +58,58 @@ fn load(model: Option<PathBuf>) -> Result<Classifier> {
     }
 }
 
+fn round(x: f32) -> f64 {
+    (f64::from(x) * 10_000.0).round() / 10_000.0
+}
+
+fn span_json(s: &Span) -> Value {
+    json!({ "text": s.text, "start": s.start, "end": s.end })
+}
+
 fn prediction_json(p: &Prediction) -> Value {
-    let round = |x: f32| (f64::from(x) * 10_000.0).round() / 10_000.0;
     let scores: serde_json::Map<String, Value> = Label::ALL
         .iter()
         .map(|l| (l.as_str().to_owned(), json!(round(p.score(*l)))))
         .collect();
-    json!({ "label": p.label.as_str(), "confidence": round(p.confidence), "scores": scores })
+    let f = &p.found;
+    json!({
+        "label": p.label.as_str(),
+        "confidence": round(p.confidence),
+        "scores": scores,
+        "fold": p.fold,
+        "code": f.code.as_ref().map(|c| json!({
+            "value": c.value.text,
+            "start": c.value.start,
+            "end": c.value.end,
+            "validity": c.validity.as_ref().map(span_json),
+        })),
+        "sender": f.sender.as_ref().map(span_json),
+        "pickup_code": f.pickup_code.as_ref().map(span_json),
+        "opt_out": f.opt_out.as_ref().map(|o| json!({
+            "reply": o.reply,
+            "phrase": o.phrase.text,
+            "start": o.phrase.start,
+            "end": o.phrase.end,
+        })),
+    })
+}
+
+fn explained_json(e: &Explained) -> Value {
+    let mut v = prediction_json(&e.prediction);
+    v["explanation"] = e
+        .evidence
+        .iter()
+        .map(|ev| {
+            let mut s = span_json(&ev.span);
+            s["effect"] = json!(round(ev.effect));
+            s
+        })
+        .collect();
+    v
 }
 
 /// The JSON line for one raw input line.
-fn classify_line(c: &Classifier, raw: &[u8], truncated: bool) -> Value {
+fn classify_line(c: &Classifier, raw: &[u8], truncated: bool, explain: bool) -> Value {
     let (text, invalid) = match std::str::from_utf8(raw) {
         Ok(t) => (std::borrow::Cow::Borrowed(t), false),
         Err(_) => (String::from_utf8_lossy(raw), true),
@@ -74,7 +118,11 @@ fn classify_line(c: &Classifier, raw: &[u8], truncated: bool) -> Value {
     if text.trim().is_empty() {
         return json!({ "error": "empty message: expected text to classify" });
     }
-    let mut v = prediction_json(&c.classify(text));
+    let mut v = if explain {
+        explained_json(&c.classify_explained(text))
+    } else {
+        prediction_json(&c.classify(text))
+    };
     let mut warnings = Vec::new();
     if invalid {
         warnings.push("invalid UTF-8 was replaced with U+FFFD before classifying");
@@ -146,15 +194,19 @@ fn run(cli: Cli) -> Result<()> {
         Ok(())
     };
     match cli.command {
-        Command::Classify { model, text } => {
+        Command::Classify {
+            model,
+            explain,
+            text,
+        } => {
             let c = load(model)?;
             if text.is_empty() {
                 for_each_line(|line, truncated| {
-                    emit(classify_line(&c, line, truncated), &mut out)
+                    emit(classify_line(&c, line, truncated, explain), &mut out)
                 })?;
             } else {
                 for t in &text {
-                    emit(classify_line(&c, t.as_bytes(), false), &mut out)?;
+                    emit(classify_line(&c, t.as_bytes(), false, explain), &mut out)?;
                 }
             }
         }

@@ -258,6 +258,20 @@ impl Net {
 
     /// Class probabilities for token ids (at most `max_len`, all below the vocabulary size).
     pub(crate) fn forward(&self, ids: &[u32], b: &mut Buffers, probs: &mut [f32]) {
+        self.logits(ids, b, probs);
+        let max = probs.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let mut sum = 0.0;
+        for p in probs.iter_mut() {
+            *p = (*p - max).exp();
+            sum += *p;
+        }
+        for p in probs.iter_mut() {
+            *p /= sum;
+        }
+    }
+
+    /// Class logits (before the softmax) for token ids.
+    pub(crate) fn logits(&self, ids: &[u32], b: &mut Buffers, logits: &mut [f32]) {
         let d = self.dims.d_model as usize;
         let f = self.dims.d_ffn as usize;
         let heads = self.dims.n_heads as usize;
@@ -355,16 +369,7 @@ impl Net {
                 *p += v / n as f32;
             }
         }
-        self.head.forward(self.kernel, &b.pooled, 1, probs);
-        let max = probs.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-        let mut sum = 0.0;
-        for p in probs.iter_mut() {
-            *p = (*p - max).exp();
-            sum += *p;
-        }
-        for p in probs.iter_mut() {
-            *p /= sum;
-        }
+        self.head.forward(self.kernel, &b.pooled, 1, logits);
     }
 }
 

@@ -190,8 +190,8 @@ pub fn normalize(text: &str) -> Normalized {
 /// One character after NFKC and case folding, with the original byte range it came from.
 #[derive(Clone, Debug)]
 pub(crate) struct Unit {
-    c: char,
-    span: Range<usize>,
+    pub(crate) c: char,
+    pub(crate) span: Range<usize>,
 }
 
 /// [`normalize`] into caller-owned buffers, so a hot loop allocates nothing once they have grown.
@@ -235,7 +235,7 @@ pub(crate) fn normalize_into(text: &str, out: &mut Normalized, units: &mut Vec<U
 }
 
 /// Apply NFKC, case folding and the control/white-space mapping, one original char at a time.
-fn fold(text: &str, units: &mut Vec<Unit>) {
+pub(crate) fn fold(text: &str, units: &mut Vec<Unit>) {
     units.clear();
     for (start, c) in text.char_indices() {
         let span = start..start + c.len_utf8();

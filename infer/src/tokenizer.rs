@@ -15,6 +15,7 @@
 //!    merged until none is left (leftmost first on ties), as `tokenizers` does.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// Ids of the special tokens, which the trainer places first in the vocabulary (`[PAD]` is 0).
 pub(crate) const CLS: u32 = 1;
@@ -196,6 +197,40 @@ impl Tokenizer {
             }
         }
         out.truncate(max_tokens);
+    }
+
+    /// The words of one normalized text (jieba segments of CJK runs, and the other pieces)
+    /// with their byte ranges in `text` and their token ids, in order, until `max_tokens` ids
+    /// (`[CLS]` included) are covered: the model reads no further.
+    pub(crate) fn words(
+        &self,
+        text: &str,
+        max_tokens: usize,
+        s: &mut Scratch,
+    ) -> Vec<(Range<usize>, Vec<u32>)> {
+        let mut words: Vec<(Range<usize>, Vec<u32>)> = Vec::new();
+        let base = text.as_ptr() as usize;
+        let mut ids = Vec::new();
+        for (kind, start, piece) in pieces(text) {
+            if 1 + words.iter().map(|w| w.1.len()).sum::<usize>() >= max_tokens {
+                break;
+            }
+            match kind {
+                PieceKind::Cjk => self.segment(piece, s, |word, s| {
+                    // `word` borrows from `text`, so its address gives its offset.
+                    let at = word.as_ptr() as usize - base;
+                    ids.clear();
+                    self.bpe(word, s, &mut ids);
+                    words.push((at..at + word.len(), ids.clone()));
+                }),
+                PieceKind::Other => {
+                    ids.clear();
+                    self.bpe(piece, s, &mut ids);
+                    words.push((start..start + piece.len(), ids.clone()));
+                }
+            }
+        }
+        words
     }
 
     /// jieba's `cut` without HMM over the restricted dictionary: the route of highest

@@ -1,0 +1,699 @@
+//! What a user needs next, read from the message with plain rules: the verification code and
+//! how long it is valid, the sender signature, the parcel pickup code and the reply that
+//! unsubscribes.
+//!
+//! The rules run on the NFKC-folded, lower-cased characters of the message (so `ＴＤ`, `Td` and
+//! `td` read alike) and report byte ranges of the **original** text, plus the original slice.
+//!
+//! A verification code is a 4-8 character run of digits, or of letters and digits with at least
+//! one digit, next to a code word (`验证码`, `校验码`, `动态密码`, `code`, ...): after it
+//! (`验证码：482913`) or before it (`482913是您的验证码`). Runs that are part of something else
+//! never qualify, whatever their distance: card tails (`尾号1234`), amounts (`¥1280`, `1280元`),
+//! years and dates (`2025年`, `2026-03-05`), times (`14:30`), phone and service numbers (too
+//! long, or after `致电`/`客服`), order and tracking numbers, coupon and pickup codes, and the
+//! reply of an opt-out (`回复0000退订`). The nearest remaining run wins.
+//!
+//! Only the first 4,096 characters are read: codes, signatures and opt-outs sit in the
+//! first few hundred characters of any real SMS, and this keeps a 100k-character input cheap.
+
+use crate::normalize::{fold, Unit};
+
+/// Characters of a message the rules read; the rest is ignored.
+pub(crate) const MAX_CHARS: usize = 4096;
+
+/// A piece of the original message: its text and its byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The original text of the range.
+    pub text: String,
+    /// Byte offset of the first byte in the original message.
+    pub start: usize,
+    /// Byte offset one past the last byte in the original message.
+    pub end: usize,
+}
+
+/// A one-time verification code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Code {
+    /// The code, as written (letters keep their case).
+    pub value: Span,
+    /// The stated validity period (`5分钟`, `15 minutes`), when there is one.
+    pub validity: Option<Span>,
+}
+
+/// A reply-to-unsubscribe instruction (`回T退订`, `拒收请回复R`, `Reply STOP`).
+///
+/// Replying to a 106 number is an ordinary SMS and may be charged (often 0.1 yuan), and many
+/// senders ignore it: a client should say so before it sends the reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptOut {
+    /// What to send, upper-cased and half-width (`T`, `TD`, `QXFS`, `R`, `0000`, `STOP`).
+    pub reply: String,
+    /// The instruction as written.
+    pub phrase: Span,
+}
+
+/// Everything [`extract`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// The verification code, if the message carries one.
+    pub code: Option<Code>,
+    /// The sender signature without its brackets (`京东` for `【京东】`), at the start or the end.
+    pub sender: Option<Span>,
+    /// The parcel pickup code (`取件码3-2-1024`); never reported as a verification code.
+    pub pickup_code: Option<Span>,
+    /// The reply-to-unsubscribe instruction.
+    pub opt_out: Option<OptOut>,
+}
+
+/// Read the code, sender, pickup code and opt-out instruction of one message.
+pub fn extract(text: &str) -> Extraction {
+    let mut units = Vec::new();
+    fold(text, &mut units);
+    units.truncate(MAX_CHARS);
+    let t = Text {
+        orig: text,
+        c: units.iter().map(|u| u.c).collect(),
+        units: &units,
+    };
+    let pickup = pickup_code(&t);
+    let code = verification_code(&t, pickup.as_ref().map(|r| r.0..r.1));
+    Extraction {
+        code: code.map(|(s, e)| Code {
+            value: t.span(s, e),
+            validity: validity(&t, s, e).map(|(a, b)| t.span(a, b)),
+        }),
+        sender: sender(&t).map(|(s, e)| t.span(s, e)),
+        pickup_code: pickup.map(|(s, e)| t.span(s, e)),
+        opt_out: opt_out(&t),
+    }
+}
+
+/// The folded characters of a message and where each came from.
+struct Text<'a> {
+    orig: &'a str,
+    c: Vec<char>,
+    units: &'a [Unit],
+}
+
+impl Text<'_> {
+    /// The original text of folded characters `s..e` (`s < e`).
+    fn span(&self, s: usize, e: usize) -> Span {
+        let start = self.units[s].span.start;
+        let end = self.units[e - 1].span.end;
+        Span {
+            text: self.orig[start..end].to_owned(),
+            start,
+            end,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.c.len()
+    }
+
+    /// Does the text at `i` read `word`?
+    fn at(&self, i: usize, word: &str) -> bool {
+        (i..)
+            .zip(word.chars())
+            .all(|(j, w)| self.c.get(j) == Some(&w))
+    }
+
+    /// The first of `words` that ends exactly at `end`, ignoring spaces before `end`.
+    fn ends_with_any(&self, end: usize, words: &[&str]) -> bool {
+        let end = self.skip_spaces_back(end);
+        words.iter().any(|w| {
+            let n = w.chars().count();
+            end >= n && self.at(end - n, w)
+        })
+    }
+
+    /// The first of `words` that starts at `i`, ignoring spaces at `i`; returns its end.
+    fn starts_with_any(&self, i: usize, words: &[&str]) -> Option<usize> {
+        let i = self.skip_spaces(i);
+        words
+            .iter()
+            .find(|w| self.at(i, w))
+            .map(|w| i + w.chars().count())
+    }
+
+    fn skip_spaces(&self, mut i: usize) -> usize {
+        while self.c.get(i) == Some(&' ') {
+            i += 1;
+        }
+        i
+    }
+
+    fn skip_spaces_back(&self, mut end: usize) -> usize {
+        while end > 0 && self.c[end - 1] == ' ' {
+            end -= 1;
+        }
+        end
+    }
+
+    /// The end of the ASCII letter-and-digit run that starts at `i`.
+    fn alnum_end(&self, i: usize) -> usize {
+        let mut j = i;
+        while j < self.len() && self.c[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        j
+    }
+
+    /// Every occurrence of each word, as (start, end).
+    fn find_words(&self, words: &[&str]) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        for i in 0..self.len() {
+            if let Some(w) = words.iter().find(|w| self.at(i, w)) {
+                found.push((i, i + w.chars().count()));
+            }
+        }
+        found
+    }
+}
+
+/// Words that name a one-time code.
+const CODE_WORDS: &[&str] = &[
+    "验证码",
+    "校验码",
+    "动态码",
+    "动态密码",
+    "动态口令",
+    "短信码",
+    "确认码",
+    "随机码",
+    "认证码",
+    "安全码",
+    "登录码",
+    "授权码",
+    "verification code",
+    "verify code",
+    "code",
+    "otp",
+    "passcode",
+];
+
+/// Words right before a number that make it something other than a code.
+const NOT_CODE_BEFORE: &[&str] = &[
+    "尾号",
+    "末四位",
+    "后四位",
+    "卡号",
+    "账号",
+    "账户",
+    "订单",
+    "单号",
+    "编号",
+    "流水号",
+    "交易号",
+    "取件码",
+    "取货码",
+    "提货码",
+    "取餐码",
+    "自提码",
+    "优惠码",
+    "兑换码",
+    "邀请码",
+    "推荐码",
+    "券码",
+    "激活码",
+    "电话",
+    "热线",
+    "客服",
+    "致电",
+    "拨打",
+    "号码",
+    "手机",
+    "手机号",
+    "来电",
+    "回复",
+    "回",
+    "发送",
+    "金额",
+    "¥",
+    "￥",
+    "$",
+    "车次",
+    "航班",
+    "房间",
+    "工号",
+    "座位",
+    "promo code",
+    "coupon code",
+    "discount code",
+    "gift code",
+    "invite code",
+    "referral code",
+    "call",
+    "order",
+    "no.",
+    "#",
+];
+
+/// Words right after a number that make it a quantity, a date or a time.
+const NOT_CODE_AFTER: &[&str] = &[
+    "元", "年", "月", "日", "号", "分", "秒", "天", "个", "次", "笔", "%", "折", "块", "万", "期",
+    "位", "人", "张", "件", "退订", "退", "拒收",
+];
+
+/// The verification code: the candidate nearest to a code word. Returns its folded range.
+fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option<(usize, usize)> {
+    let keywords: Vec<(usize, usize)> = t
+        .find_words(CODE_WORDS)
+        .into_iter()
+        .filter(|&(s, _)| {
+            // `code` inside `qrcode`, or after `promo`, names something else.
+            let inside_word =
+                t.c[s].is_ascii_alphabetic() && s > 0 && t.c[s - 1].is_ascii_alphanumeric();
+            !inside_word
+                && !t.ends_with_any(
+                    s,
+                    &["promo", "coupon", "discount", "gift", "invite", "referral"],
+                )
+        })
+        .collect();
+    if keywords.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, (usize, usize))> = None;
+    let mut i = 0;
+    while i < t.len() {
+        if !t.c[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let (s, e) = (i, t.alnum_end(i));
+        i = e;
+        if !is_code_candidate(t, s, e) || pickup.as_ref().is_some_and(|p| s < p.end && p.start < e)
+        {
+            continue;
+        }
+        for &(ks, ke) in &keywords {
+            // Keyword first (`验证码：482913`), or the code first (`482913是您的验证码`), which
+            // costs one extra step so that a code after its word wins a tie.
+            let dist = if ke <= s {
+                gap(t, ke, s, 12)
+            } else if e <= ks {
+                gap(t, e, ks, 10).map(|d| d + 1)
+            } else {
+                None
+            };
+            if let Some(d) = dist {
+                if best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, (s, e)));
+                }
+            }
+        }
+    }
+    best.map(|(_, r)| r)
+}
+
+/// Could `s..e` be a code, judging from its own characters and its neighbours?
+fn is_code_candidate(t: &Text, s: usize, e: usize) -> bool {
+    let run = &t.c[s..e];
+    if !(4..=8).contains(&run.len()) || !run.iter().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // Part of a date, time, amount, range or dashed number: `2026-03-05`, `14:30`, `128.50`.
+    let joined = |c: Option<&char>, d: Option<&char>| {
+        matches!(c, Some('-' | '.' | '/' | ':' | '_' | '@'))
+            && d.is_some_and(|d| d.is_ascii_alphanumeric())
+    };
+    if (s >= 2 && joined(t.c.get(s - 1), t.c.get(s - 2))) || joined(t.c.get(e), t.c.get(e + 1)) {
+        return false;
+    }
+    !t.ends_with_any(s, NOT_CODE_BEFORE) && t.starts_with_any(e, NOT_CODE_AFTER).is_none()
+}
+
+/// The number of characters between `a` and `b` that separate a code from its word, spaces
+/// not counted, if there are at most `max` and no sentence ends between them.
+fn gap(t: &Text, a: usize, b: usize, max: usize) -> Option<usize> {
+    let mut n = 0;
+    for &c in &t.c[a..b] {
+        if matches!(c, '。' | '!' | '?' | ';' | '；' | '！' | '？') {
+            return None;
+        }
+        if c != ' ' {
+            n += 1;
+        }
+    }
+    (n <= max).then_some(n)
+}
+
+const DURATION_UNITS: &[&str] = &[
+    "分钟",
+    "分鐘",
+    "个小时",
+    "小时",
+    "秒钟",
+    "秒",
+    "天",
+    "minutes",
+    "minute",
+    "mins",
+    "min",
+    "hours",
+    "hour",
+    "hrs",
+    "hr",
+    "seconds",
+    "second",
+    "secs",
+];
+
+/// The validity period nearest to the code at `s..e`: a number and a unit of time with a word
+/// that says it bounds validity (`5分钟内有效`, `有效期10分钟`, `valid for 15 minutes`).
+fn validity(t: &Text, s: usize, e: usize) -> Option<(usize, usize)> {
+    let numeral = |c: char| c.is_ascii_digit() || "一二两三四五六七八九十半百".contains(c);
+    let mut best: Option<(usize, (usize, usize))> = None;
+    let mut i = 0;
+    while i < t.len() {
+        if !numeral(t.c[i]) || (i > 0 && numeral(t.c[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let ns = i;
+        while i < t.len() && numeral(t.c[i]) {
+            i += 1;
+        }
+        if ns < e && s < i {
+            continue; // the code itself
+        }
+        let Some(ue) = t.starts_with_any(i, DURATION_UNITS) else {
+            continue;
+        };
+        if ue < t.len() && t.c[ue].is_ascii_alphabetic() {
+            continue; // `minx`: some other word
+        }
+        let said_before = t.ends_with_any(
+            ns,
+            &[
+                "有效期",
+                "有效期为",
+                "有效期是",
+                "有效时间",
+                "有效时间为",
+                "在",
+                "于",
+                "valid for",
+                "expires in",
+                "within",
+                "in",
+            ],
+        );
+        let said_after = t
+            .starts_with_any(
+                ue,
+                &["内", "有效", "过期", "失效", "后失效", "以内", "valid"],
+            )
+            .is_some();
+        if said_before || said_after {
+            let d = if ns >= e { ns - e } else { s - ue };
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, (ns, ue)));
+            }
+        }
+    }
+    best.map(|(_, r)| r)
+}
+
+const OPENERS: &[(char, char)] = &[('【', '】'), ('[', ']'), ('〖', '〗'), ('〔', '〕')];
+
+/// The signature's folded range without brackets: at the start, else at the end.
+fn sender(t: &Text) -> Option<(usize, usize)> {
+    const MAX: usize = 24;
+    let plausible = |s: usize, e: usize| {
+        let inner = &t.c[s..e];
+        !inner.is_empty()
+            && inner.iter().any(|c| !c.is_ascii_digit() && *c != ' ')
+            && !inner
+                .iter()
+                .any(|c| OPENERS.iter().any(|&(o, cl)| *c == o || *c == cl))
+    };
+    let start = t.skip_spaces(0);
+    if let Some(&(_, close)) = OPENERS.iter().find(|(o, _)| t.c.get(start) == Some(o)) {
+        if let Some(k) = (start + 1..t.len().min(start + MAX + 2)).find(|&k| t.c[k] == close) {
+            if plausible(start + 1, k) {
+                return Some((start + 1, k));
+            }
+        }
+    }
+    let end = t.skip_spaces_back(t.len());
+    let last = *t.c.get(end.checked_sub(1)?)?;
+    let &(open, _) = OPENERS.iter().find(|(_, c)| *c == last)?;
+    let k = (end.saturating_sub(MAX + 2)..end - 1)
+        .rev()
+        .find(|&k| t.c[k] == open)?;
+    plausible(k + 1, end - 1).then_some((k + 1, end - 1))
+}
+
+/// Quotes and colons that may sit between a keyword and its value.
+fn is_connector(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | ':'
+            | '：'
+            | '"'
+            | '\''
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '【'
+            | '】'
+            | '('
+            | ')'
+            | '<'
+            | '>'
+            | '《'
+            | '》'
+            | '为'
+            | '是'
+    )
+}
+
+/// The pickup code: after `取件码`-like words, or `凭X取件`.
+fn pickup_code(t: &Text) -> Option<(usize, usize)> {
+    const WORDS: &[&str] = &[
+        "取件码",
+        "取货码",
+        "提货码",
+        "取件号",
+        "取货号",
+        "自提码",
+        "取餐码",
+        "取件密码",
+        "开箱码",
+    ];
+    let value_at = |mut i: usize| -> Option<(usize, usize)> {
+        let mut skipped = 0;
+        while i < t.len() && is_connector(t.c[i]) && skipped < 4 {
+            i += 1;
+            skipped += 1;
+        }
+        if !t.c.get(i)?.is_ascii_alphanumeric() {
+            return None;
+        }
+        let s = i;
+        let mut e = i;
+        // Letters and digits, and dashes between them (`3-2-1024`).
+        while e < t.len()
+            && (t.c[e].is_ascii_alphanumeric()
+                || (t.c[e] == '-' && t.c.get(e + 1).is_some_and(|c| c.is_ascii_alphanumeric())))
+        {
+            e += 1;
+        }
+        (e - s >= 2 && t.c[s..e].iter().any(|c| c.is_ascii_digit())).then_some((s, e))
+    };
+    for (_, ke) in t.find_words(WORDS) {
+        if let Some(r) = value_at(ke) {
+            return Some(r);
+        }
+    }
+    // `凭8842取件`, `凭取件码...` is covered above.
+    for (_, ke) in t.find_words(&["凭"]) {
+        if let Some((s, e)) = value_at(ke) {
+            if t.starts_with_any(e, &["取件", "取货", "提货", "领取", "取走"])
+                .is_some()
+            {
+                return Some((s, e));
+            }
+        }
+    }
+    None
+}
+
+/// The reply-to-unsubscribe instruction.
+fn opt_out(t: &Text) -> Option<OptOut> {
+    const TRIGGERS_AFTER: &[&str] = &[
+        "退订",
+        "退定",
+        "拒收",
+        "取消订阅",
+        "取消",
+        "退",
+        "即可退订",
+        "即退订",
+        "可退订",
+        "即可拒收",
+        "拒绝",
+    ];
+    const TRIGGERS_BEFORE: &[&str] = &[
+        "退订",
+        "退定",
+        "拒收",
+        "取消订阅",
+        "不再接收",
+        "不想收到",
+        "不需要",
+        "免打扰",
+    ];
+    let quote = |c: char| {
+        matches!(
+            c,
+            '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』'
+        )
+    };
+    for (rs, re) in t.find_words(&["回复", "回覆", "回"]) {
+        // `回复` and its `回` are both found; the longer one comes first at the same start.
+        let mut i = re;
+        while i < t.len() && (t.c[i] == ' ' || t.c[i] == ':' || t.c[i] == '：' || quote(t.c[i])) {
+            i += 1;
+        }
+        if i >= t.len() || !t.c[i].is_ascii_alphanumeric() {
+            continue;
+        }
+        let (ts, te) = (i, t.alnum_end(i));
+        if te - ts > 6 {
+            continue;
+        }
+        let mut j = te;
+        while j < t.len() && (t.c[j] == ' ' || quote(t.c[j])) {
+            j += 1;
+        }
+        let after = t.starts_with_any(j, TRIGGERS_AFTER);
+        // Look back over a short bridge such as `请`, `短信`, `直接`, `，` (and nothing else, so
+        // `退订机票请回复1` is not an opt-out).
+        let before = (0..=6)
+            .filter_map(|k| rs.checked_sub(k))
+            .take_while(|&b| b == rs || "请短信直接可，,即您只需 :：".contains(t.c[b]))
+            .find(|&b| t.ends_with_any(b, TRIGGERS_BEFORE));
+        if after.is_none() && before.is_none() {
+            continue;
+        }
+        let start = before.map_or(rs, |b| {
+            let b = t.skip_spaces_back(b);
+            TRIGGERS_BEFORE
+                .iter()
+                .find(|w| {
+                    let n = w.chars().count();
+                    b >= n && t.at(b - n, w)
+                })
+                .map_or(rs, |w| b - w.chars().count())
+        });
+        let end = after.unwrap_or(te);
+        return Some(OptOut {
+            reply: t.c[ts..te].iter().collect::<String>().to_ascii_uppercase(),
+            phrase: t.span(start, end),
+        });
+    }
+    // English: `Reply STOP`, `reply TD to unsubscribe`.
+    for (rs, re) in t.find_words(&["reply", "text", "send"]) {
+        let i = t.skip_spaces(re);
+        if i == re || i >= t.len() || !t.c[i].is_ascii_alphanumeric() {
+            continue;
+        }
+        let te = t.alnum_end(i);
+        let token: String = t.c[i..te].iter().collect();
+        let said = token == "stop"
+            || (te..t.len().min(te + 24))
+                .any(|k| t.at(k, "unsubscribe") || t.at(k, "opt out") || t.at(k, "opt-out"));
+        if said && te - i <= 6 {
+            return Some(OptOut {
+                reply: token.to_ascii_uppercase(),
+                phrase: t.span(rs, te),
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> Option<String> {
+        extract(text).code.map(|c| c.value.text)
+    }
+
+    #[test]
+    fn code_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("【京东】您的验证码为482913，5分钟内有效", Some("482913")),
+            ("验证码：A7K9Q2，请勿泄露", Some("A7K9Q2")),
+            ("8f3kd2是您的登录验证码", Some("8f3kd2")),
+            ("您尾号1234的卡验证码为5678", Some("5678")),
+            ("验证码2024，10分钟内有效", Some("2024")),
+            ("2025年的验证码活动", None),
+            ("Your verification code is 839201.", Some("839201")),
+            ("优惠码SALE2026，满100减20", None),
+            ("取件码3-2-1024，验证码无", None),
+            ("请勿泄露验证码。客服95588", None),
+            ("验证码 482 913", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(code(text).as_deref(), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn offsets_point_into_the_original() {
+        let text = "【ＪＤ】验证码：４８２９１３，５分钟内有效";
+        let e = extract(text);
+        let c = e.code.unwrap();
+        assert_eq!(&text[c.value.start..c.value.end], "４８２９１３");
+        assert_eq!(c.value.text, "４８２９１３");
+        assert_eq!(c.validity.unwrap().text, "５分钟");
+        assert_eq!(e.sender.unwrap().text, "ＪＤ");
+    }
+
+    #[test]
+    fn opt_out_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("全场5折，回T退订", Some("T")),
+            ("全场5折 退订回TD", Some("TD")),
+            ("拒收请回复R", Some("R")),
+            ("回复ＱＸＦＳ退订", Some("QXFS")),
+            ("回复“TD”退订", Some("TD")),
+            ("回复0000退订", Some("0000")),
+            ("Reply STOP to unsubscribe", Some("STOP")),
+            ("点击链接退订", None),
+            ("您的机票已退订成功", None),
+            ("回复1查询余额", None),
+        ];
+        for (text, want) in cases {
+            let got = extract(text).opt_out.map(|o| o.reply);
+            assert_eq!(got.as_deref(), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn hostile_input_is_fine() {
+        for text in [
+            "",
+            "\0",
+            "🎉🎉",
+            &"验证码1234".repeat(20_000),
+            "【",
+            "】",
+            "回",
+        ] {
+            let _ = extract(text);
+        }
+    }
+}
