@@ -82,9 +82,57 @@ fn arguments_are_classified_in_order() {
     let (code, out, _) = smsguard(&["classify", "验证码1234", "回T退订"], b"");
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 2);
-    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["label", "confidence", "scores"]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "label",
+            "confidence",
+            "scores",
+            "fold",
+            "code",
+            "sender",
+            "pickup_code",
+            "opt_out"
+        ]
+    );
+    assert_eq!(lines[0]["code"]["value"], "1234");
+    assert_eq!(lines[0]["code"]["start"], 9);
+    assert_eq!(lines[0]["fold"], false);
+    assert_eq!(lines[1]["opt_out"]["reply"], "T");
+    assert_eq!(lines[1]["opt_out"]["phrase"], "回T退订");
+    assert!(lines[1]["code"].is_null());
+}
+
+#[test]
+fn explain_lists_spans_of_the_message() {
+    let text = "【京东】您的验证码为482913，5分钟内有效";
+    let (code, out, err) = smsguard(&["classify", "--explain", text], b"");
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let ev = v["explanation"].as_array().unwrap();
+    assert!(!ev.is_empty() && ev.len() <= 5, "{v}");
+    let mut last = f64::INFINITY;
+    for e in ev {
+        let (s, t) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text[s..t], e["text"].as_str().unwrap());
+        let effect = e["effect"].as_f64().unwrap();
+        assert!(effect > 0.0 && effect <= last, "sorted, positive: {v}");
+        last = effect;
+    }
+    // The default model reads the code word or the code itself among its strongest evidence.
+    assert!(
+        ev.iter()
+            .any(|e| ["验证码", "482913"].contains(&e["text"].as_str().unwrap())),
+        "{v}"
+    );
 }
 
 #[test]
