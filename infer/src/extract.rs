@@ -78,12 +78,14 @@ pub fn extract(text: &str) -> Extraction {
     };
     let pickup = pickup_code(&t);
     let code = verification_code(&t, pickup.as_ref().map(|r| r.0..r.1));
+    // `【12306】` is a sender, but in `【482913】是您的验证码` the brackets hold the code.
+    let sender = sender(&t).filter(|&(s, e)| code.is_none_or(|(cs, ce)| e <= cs || ce <= s));
     Extraction {
         code: code.map(|(s, e)| Code {
             value: t.span(s, e),
             validity: validity(&t, s, e).map(|(a, b)| t.span(a, b)),
         }),
-        sender: sender(&t).map(|(s, e)| t.span(s, e)),
+        sender: sender.map(|(s, e)| t.span(s, e)),
         pickup_code: pickup.map(|(s, e)| t.span(s, e)),
         opt_out: opt_out(&t),
     }
@@ -186,6 +188,11 @@ const CODE_WORDS: &[&str] = &[
     "安全码",
     "登录码",
     "授权码",
+    "交易码",
+    "激活码",
+    "验证代码",
+    "id代码",
+    "密码",
     "verification code",
     "verify code",
     "code",
@@ -216,7 +223,11 @@ const NOT_CODE_BEFORE: &[&str] = &[
     "邀请码",
     "推荐码",
     "券码",
-    "激活码",
+    "券",
+    "抽奖码",
+    "礼包码",
+    "会员号",
+    "优惠代码",
     "电话",
     "热线",
     "客服",
@@ -288,16 +299,24 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
         {
             continue;
         }
+        let letters_only = !t.c[s..e].iter().any(|c| c.is_ascii_digit());
         for &(ks, ke) in &keywords {
             // Keyword first (`验证码：482913`), or the code first (`482913是您的验证码`), which
             // costs one extra step so that a code after its word wins a tie.
             let dist = if ke <= s {
                 gap(t, ke, s, 12)
             } else if e <= ks {
-                gap(t, e, ks, 10).map(|d| d + 1)
+                // `2607 是您的免费无线上网一次性验证码`: a long bridge only after `是`, `为` or
+                // a bracket, so `nian430请打开此链接以重置您的密码` names no code.
+                let opens = t.c[t.skip_spaces(e)..ks]
+                    .first()
+                    .is_some_and(|c| "是为(（)）".contains(*c));
+                gap(t, e, ks, if opens { 14 } else { 10 }).map(|d| d + 1)
             } else {
                 None
             };
+            // A code of letters only (`VDPDG`) must follow its word closely.
+            let dist = dist.filter(|&d| !letters_only || (ke <= s && d <= 2));
             if let Some(d) = dist {
                 if best.is_none_or(|(bd, _)| d < bd) {
                     best = Some((d, (s, e)));
@@ -311,8 +330,16 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
 /// Could `s..e` be a code, judging from its own characters and its neighbours?
 fn is_code_candidate(t: &Text, s: usize, e: usize) -> bool {
     let run = &t.c[s..e];
-    if !(4..=8).contains(&run.len()) || !run.iter().any(|c| c.is_ascii_digit()) {
+    if !(4..=8).contains(&run.len()) {
         return false;
+    }
+    // Letters only: a code such as `VDPDG` or `hQDxNy` carries several capitals; a word in
+    // lower case or capitalized (`ready`, `Expires`) is an ordinary word.
+    if !run.iter().any(|c| c.is_ascii_digit()) {
+        let original = &t.orig[t.units[s].span.start..t.units[e - 1].span.end];
+        if original.chars().filter(|c| c.is_uppercase()).count() < 2 {
+            return false;
+        }
     }
     // Part of a date, time, amount, range or dashed number: `2026-03-05`, `14:30`, `128.50`.
     let joined = |c: Option<&char>, d: Option<&char>| {
@@ -322,18 +349,43 @@ fn is_code_candidate(t: &Text, s: usize, e: usize) -> bool {
     if (s >= 2 && joined(t.c.get(s - 1), t.c.get(s - 2))) || joined(t.c.get(e), t.c.get(e + 1)) {
         return false;
     }
-    !t.ends_with_any(s, NOT_CODE_BEFORE) && t.starts_with_any(e, NOT_CODE_AFTER).is_none()
+    // Look past quotes and colons: `抽奖码"100579"`, `尾号：1234`.
+    let mut b = s;
+    while b > 0 && " :：\"'“”‘’「」【】[(（".contains(t.c[b - 1]) {
+        b -= 1;
+    }
+    !t.ends_with_any(b, NOT_CODE_BEFORE) && t.starts_with_any(e, NOT_CODE_AFTER).is_none()
 }
 
-/// The number of characters between `a` and `b` that separate a code from its word, spaces
-/// not counted, if there are at most `max` and no sentence ends between them.
+/// How far apart `a` and `b` are: characters, except that spaces are free and a Latin word
+/// counts as one (`is your login code`); `None` beyond `max` or across a sentence end.
 fn gap(t: &Text, a: usize, b: usize, max: usize) -> Option<usize> {
     let mut n = 0;
-    for &c in &t.c[a..b] {
-        if matches!(c, '。' | '!' | '?' | ';' | '；' | '！' | '？') {
+    let gap = &t.c[a..b];
+    let mut run = (0, false); // the current Latin run: length, holds a digit
+    for (i, &c) in gap.iter().enumerate() {
+        // `code. Expires`: an English sentence ends at a full stop after a word.
+        let sentence_end = matches!(c, '。' | '!' | '?' | ';' | '；' | '！' | '？')
+            || (c == '.'
+                && gap.get(i + 1) == Some(&' ')
+                && i > 0
+                && gap[i - 1].is_ascii_alphanumeric());
+        if sentence_end {
             return None;
         }
-        if c != ' ' {
+        run = if c.is_ascii_alphanumeric() {
+            (run.0 + 1, run.1 || c.is_ascii_digit())
+        } else {
+            (0, false)
+        };
+        // A longer token with digits in between (`code is __JHCiEA5...`) is what the word
+        // names, too long to be a code here: nothing beyond it is.
+        if run.0 > 8 && run.1 {
+            return None;
+        }
+        let continues_word =
+            c.is_ascii_alphanumeric() && i > 0 && gap[i - 1].is_ascii_alphanumeric();
+        if c != ' ' && !continues_word {
             n += 1;
         }
     }
@@ -407,7 +459,16 @@ fn validity(t: &Text, s: usize, e: usize) -> Option<(usize, usize)> {
                 &["内", "有效", "过期", "失效", "后失效", "以内", "valid"],
             )
             .is_some();
-        if said_before || said_after {
+        // `券有效期7天`: the period of a coupon, a card or points, not of the code.
+        let other_object = (ns.saturating_sub(5)..ns)
+            .rev()
+            .take_while(|&k| !"，,。;；：: ".contains(t.c[k]))
+            .any(|k| {
+                ["券", "红包", "积分", "会员", "优惠", "礼包"]
+                    .iter()
+                    .any(|w| t.at(k, w))
+            });
+        if (said_before || said_after) && !other_object {
             let d = if ns >= e { ns - e } else { s - ue };
             if best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, (ns, ue)));
@@ -425,7 +486,7 @@ fn sender(t: &Text) -> Option<(usize, usize)> {
     let plausible = |s: usize, e: usize| {
         let inner = &t.c[s..e];
         !inner.is_empty()
-            && inner.iter().any(|c| !c.is_ascii_digit() && *c != ' ')
+            && inner.iter().any(|c| *c != ' ')
             && !inner
                 .iter()
                 .any(|c| OPENERS.iter().any(|&(o, cl)| *c == o || *c == cl))
@@ -558,30 +619,57 @@ fn opt_out(t: &Text) -> Option<OptOut> {
             '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』'
         )
     };
-    for (rs, re) in t.find_words(&["回复", "回覆", "回"]) {
+    // Reply tokens: letters and digits, and the `@`/`#` some banks use (`回@5TD退订`).
+    let token_end = |i: usize| {
+        let mut e = i;
+        while e < t.len() && (t.c[e].is_ascii_alphanumeric() || t.c[e] == '@' || t.c[e] == '#') {
+            e += 1;
+        }
+        e
+    };
+    let punctuation = |c: char| "，,。.;；!！?？、【】[]()（）".contains(c);
+    for (rs, re) in t.find_words(&["回复", "回覆", "回", "发送"]) {
         // `回复` and its `回` are both found; the longer one comes first at the same start.
         let mut i = re;
         while i < t.len() && (t.c[i] == ' ' || t.c[i] == ':' || t.c[i] == '：' || quote(t.c[i])) {
             i += 1;
         }
-        if i >= t.len() || !t.c[i].is_ascii_alphanumeric() {
+        if i >= t.len() || !(t.c[i].is_ascii_alphanumeric() || t.c[i] == '@') {
             continue;
         }
-        let (ts, te) = (i, t.alnum_end(i));
-        if te - ts > 6 {
+        let (ts, te) = (i, token_end(i));
+        if te - ts > 6 || !t.c[ts..te].iter().any(|c| c.is_ascii_alphanumeric()) {
             continue;
         }
         let mut j = te;
         while j < t.len() && (t.c[j] == ' ' || quote(t.c[j])) {
             j += 1;
         }
-        let after = t.starts_with_any(j, TRIGGERS_AFTER);
+        // The trigger right after the token, or a few characters on in the same clause
+        // (`回复TD可一周内拒收`).
+        let after = (j..t.len().min(j + 7))
+            .take_while(|&k| k == j || !punctuation(t.c[k - 1]))
+            .find_map(|k| t.starts_with_any(k, TRIGGERS_AFTER));
         // Look back over a short bridge such as `请`, `短信`, `直接`, `，` (and nothing else, so
         // `退订机票请回复1` is not an opt-out).
         let before = (0..=6)
             .filter_map(|k| rs.checked_sub(k))
             .take_while(|&b| b == rs || "请短信直接可，,即您只需 :：".contains(t.c[b]))
             .find(|&b| t.ends_with_any(b, TRIGGERS_BEFORE));
+        // `如不想再收到此类短信，请回复TD`: a wish not to receive earlier in the clause, and the
+        // reply ends the clause.
+        let clause = (rs.saturating_sub(14)..rs)
+            .rev()
+            .take_while(|&k| !matches!(t.c[k], '。' | '!' | '?' | '！' | '？' | '】' | ']'));
+        let wish = clause.clone().any(|k| {
+            ["不想", "不再", "退订", "拒收", "免打扰"]
+                .iter()
+                .any(|w| t.at(k, w))
+        }) && t
+            .c
+            .get(j)
+            .is_none_or(|&c| !super::tokenizer::is_cjk(c) || c == '至' || c == '到');
+        let before = before.or(wish.then_some(rs));
         if after.is_none() && before.is_none() {
             continue;
         }
@@ -600,6 +688,18 @@ fn opt_out(t: &Text) -> Option<OptOut> {
             reply: t.c[ts..te].iter().collect::<String>().to_ascii_uppercase(),
             phrase: t.span(start, end),
         });
+    }
+    // `退订T`, `拒收回R` without a reply verb before the token.
+    for (rs, re) in t.find_words(&["退订", "拒收"]) {
+        let i = t.skip_spaces(re);
+        let te = token_end(i);
+        let ends = t.c.get(te).is_none_or(|&c| punctuation(c) || c == ' ');
+        if te > i && te - i <= 6 && ends && t.c[i..te].iter().any(|c| c.is_ascii_alphabetic()) {
+            return Some(OptOut {
+                reply: t.c[i..te].iter().collect::<String>().to_ascii_uppercase(),
+                phrase: t.span(rs, te),
+            });
+        }
     }
     // English: `Reply STOP`, `reply TD to unsubscribe`.
     for (rs, re) in t.find_words(&["reply", "text", "send"]) {
@@ -644,6 +744,12 @@ mod tests {
             ("取件码3-2-1024，验证码无", None),
             ("请勿泄露验证码。客服95588", None),
             ("验证码 482 913", None),
+            ("动态注册验证码：VDPDG，请勿泄露", Some("VDPDG")),
+            ("Your code is ready", None),
+            ("上网密码为:85036158。", Some("85036158")),
+            ("Apple ID代码为：724818。", Some("724818")),
+            ("优惠代码：8866，满减", None),
+            ("2607 是您的免费无线上网一次性验证码", Some("2607")),
             ("", None),
         ];
         for (text, want) in cases {
@@ -675,6 +781,11 @@ mod tests {
             ("点击链接退订", None),
             ("您的机票已退订成功", None),
             ("回复1查询余额", None),
+            ("详询网点[回@5TD退订短信]", Some("@5TD")),
+            ("如需退订该提醒服务，请发送QXTX至10086", Some("QXTX")),
+            ("报名活动回复A，退订T【旅行社】", Some("T")),
+            ("验证码：667240，回复td可一周内拒收此短信", Some("TD")),
+            ("退订1699268767", None),
         ];
         for (text, want) in cases {
             let got = extract(text).opt_out.map(|o| o.reply);
