@@ -165,7 +165,12 @@ impl Text<'_> {
     /// Every occurrence of each word, as (start, end).
     fn find_words(&self, words: &[&str]) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
+        // First characters decoded once: most positions match none and cost one scan.
+        let firsts: Vec<char> = words.iter().filter_map(|w| w.chars().next()).collect();
         for i in 0..self.len() {
+            if !firsts.contains(&self.c[i]) {
+                continue;
+            }
             if let Some(w) = words.iter().find(|w| self.at(i, w)) {
                 found.push((i, i + w.chars().count()));
             }

@@ -47,7 +47,7 @@ impl Default for Config {
             d_model: 64,
             n_layers: 2,
             n_heads: 4,
-            d_ffn: 256,
+            d_ffn: 128,
             max_len: 64,
             n_labels: 3,
             dropout: 0.1,

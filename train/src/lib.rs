@@ -6,6 +6,7 @@
 pub mod data;
 pub mod metrics;
 pub mod pipeline;
+pub mod report;
 pub mod split;
 pub mod synth;
 pub mod trainer;

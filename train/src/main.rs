@@ -130,6 +130,46 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// One table of accuracy, speed and size for the int8 model, its candle f32 counterpart and
+    /// the peers (fastText, TF-IDF + logistic regression) on the same split: Markdown and JSON.
+    Report {
+        /// Labelled files; each is evaluated on its validation side and as a whole.
+        #[arg(long = "data", required = true, num_args = 1..)]
+        data: Vec<PathBuf>,
+        /// The int8 model file.
+        #[arg(long, default_value = "infer/model/smsguard-default.smsg")]
+        model: PathBuf,
+        /// A float checkpoint of the same model (else candle runs the dequantized weights).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// Share of template groups held out for validation.
+        #[arg(long, default_value_t = 0.15)]
+        val: f64,
+        /// Synthetic messages in the peers' training set (as in the shipped model's training).
+        #[arg(long, default_value_t = 60_000)]
+        synthetic: usize,
+        /// Seed of the synthetic corpus.
+        #[arg(long, default_value_t = 1)]
+        synthetic_seed: u64,
+        /// Also train and measure the peers (Python 3; installs into benches/peers/.venv).
+        #[arg(long)]
+        peers: bool,
+        /// The peers script.
+        #[arg(long, default_value = "benches/peers/run.sh")]
+        peers_script: PathBuf,
+        /// Messages timed one at a time for the median latency.
+        #[arg(long, default_value_t = 2000)]
+        timing_sample: usize,
+        /// Scratch folder.
+        #[arg(long, default_value = "out/report-work")]
+        workdir: PathBuf,
+        /// Where to write the Markdown table.
+        #[arg(long, default_value = "out/report.md")]
+        out_md: PathBuf,
+        /// Where to write the JSON.
+        #[arg(long, default_value = "out/report.json")]
+        out_json: PathBuf,
+    },
     /// Learn BPE, WordPiece and Unigram vocabularies on the training side and compare them on
     /// the validation side (UNK share, tokens per message).
     CompareTokenizers {
@@ -317,6 +357,52 @@ fn main() -> Result<()> {
             } else {
                 print!("{report}");
             }
+        }
+        Command::Report {
+            data,
+            model,
+            checkpoint,
+            val,
+            synthetic,
+            synthetic_seed,
+            peers,
+            peers_script,
+            timing_sample,
+            workdir,
+            out_md,
+            out_json,
+        } => {
+            std::fs::create_dir_all(&workdir)
+                .with_context(|| format!("creating {}", workdir.display()))?;
+            // The `smsguard` command built next to this one, for callgrind and peak memory.
+            let smsguard_bin = std::env::current_exe()
+                .ok()
+                .and_then(|p| p.parent().map(|d| d.join("smsguard")))
+                .filter(|p| p.is_file());
+            let report = smsguard_train::report::run(&smsguard_train::report::ReportOptions {
+                data,
+                model,
+                checkpoint,
+                val,
+                synthetic,
+                synthetic_seed,
+                peers,
+                peers_script,
+                workdir,
+                smsguard_bin,
+                timing_sample,
+            })?;
+            let md = smsguard_train::report::markdown(&report);
+            for p in [&out_md, &out_json] {
+                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+            }
+            std::fs::write(&out_md, &md)
+                .with_context(|| format!("writing {}", out_md.display()))?;
+            std::fs::write(&out_json, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("writing {}", out_json.display()))?;
+            print!("{md}");
         }
         Command::CompareTokenizers {
             data,

@@ -1,0 +1,453 @@
+//! `smsguard-train report`: one table that answers "how fast, how big, how accurate, compared to
+//! what" for the int8 model, its candle f32 counterpart and the peers of `benches/peers/`, all
+//! on the same training split and the same evaluation sets, from one invocation.
+
+use crate::data::Example;
+use crate::metrics::{Confusion, Report};
+use crate::pipeline;
+use crate::split;
+use crate::synth;
+use crate::trainer::{self, Encoded};
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use serde_json::Value;
+use smsguard::format::ModelFile;
+use smsguard::{Classifier, Label};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// What to measure.
+pub struct ReportOptions {
+    /// Labelled files; each is evaluated on its validation side and as a whole.
+    pub data: Vec<PathBuf>,
+    /// The int8 model file.
+    pub model: PathBuf,
+    /// A float checkpoint of the same model; without one, the f32 row runs candle on the
+    /// model file's dequantized weights.
+    pub checkpoint: Option<PathBuf>,
+    /// Share of template groups on the validation side.
+    pub val: f64,
+    /// Synthetic messages in the training set the peers learn from (the shipped model's is
+    /// 60,000, seed 1).
+    pub synthetic: usize,
+    /// Seed of the synthetic corpus.
+    pub synthetic_seed: u64,
+    /// Train and measure the peers too (needs Python 3; installs into `benches/peers/.venv`).
+    pub peers: bool,
+    /// The peers script.
+    pub peers_script: PathBuf,
+    /// Scratch folder for the peers' files.
+    pub workdir: PathBuf,
+    /// The `smsguard` binary, for instruction counts and peak memory.
+    pub smsguard_bin: Option<PathBuf>,
+    /// Messages timed one by one for the median.
+    pub timing_sample: usize,
+}
+
+/// One row of the table.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// Model variant.
+    pub model: String,
+    /// Evaluation set.
+    pub data: String,
+    /// Messages.
+    pub n: usize,
+    /// Macro-F1.
+    pub macro_f1: f64,
+    /// F1 of marketing, verification, transactional.
+    pub f1: [f64; 3],
+    /// Verification messages called marketing.
+    pub verification_to_marketing: usize,
+    /// Median microseconds per message, one message per call, text in, label out.
+    pub us_per_message: Option<f64>,
+    /// Instructions per message under callgrind, when valgrind is present.
+    pub instructions_per_message: Option<f64>,
+    /// Model size in bytes.
+    pub model_bytes: Option<u64>,
+    /// Peak resident memory in bytes of classifying the set from the command line.
+    pub peak_memory_bytes: Option<u64>,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct FullReport {
+    /// When and where.
+    pub date: String,
+    /// The machine.
+    pub machine: String,
+    /// Training set the peers learned from.
+    pub train_set: String,
+    /// The rows.
+    pub rows: Vec<Row>,
+    /// Notes (skipped measurements and why).
+    pub notes: Vec<String>,
+}
+
+fn row_from(model: &str, data: &str, r: &Report) -> Row {
+    let f1 = [0, 1, 2].map(|i| r.classes.get(i).map_or(0.0, |c| c.f1));
+    Row {
+        model: model.to_owned(),
+        data: data.to_owned(),
+        n: r.n,
+        macro_f1: r.macro_f1,
+        f1,
+        verification_to_marketing: r.verification_as_marketing,
+        us_per_message: None,
+        instructions_per_message: None,
+        model_bytes: None,
+        peak_memory_bytes: None,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+/// Evenly spaced messages, at most `n`.
+fn sample(examples: &[Example], n: usize) -> Vec<&Example> {
+    let step = (examples.len() / n.max(1)).max(1);
+    examples.iter().step_by(step).take(n).collect()
+}
+
+/// Build the report.
+pub fn run(opts: &ReportOptions) -> Result<FullReport> {
+    let bytes = std::fs::read(&opts.model)
+        .with_context(|| format!("reading model {}", opts.model.display()))?;
+    let classifier = Classifier::from_bytes(&bytes)?;
+    let model_bytes = bytes.len() as u64;
+    let float_name;
+    let float_model = match &opts.checkpoint {
+        Some(dir) => {
+            float_name = "candle f32 (checkpoint)";
+            pipeline::load_checkpoint(dir)?.model
+        }
+        None => {
+            float_name = "candle f32 (dequantized weights)";
+            smsguard_model::from_model_file(&ModelFile::from_bytes(&bytes)?)?.2
+        }
+    };
+    let mut notes = Vec::new();
+    let mut eval_sets: Vec<(String, Vec<Example>)> = Vec::new();
+    let mut train_set: Vec<Example> = Vec::new();
+    for path in &opts.data {
+        let all = crate::data::read_tsv(path)?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        let s = split::split(all.clone(), opts.val);
+        train_set.extend(s.train);
+        eval_sets.push((format!("{name} validation side"), s.val));
+        eval_sets.push((format!("{name} (all; includes training rows)"), all));
+    }
+    if opts.synthetic > 0 {
+        let synthetic = synth::Grammar::embedded()?.generate(&synth::Options {
+            n: opts.synthetic,
+            seed: opts.synthetic_seed,
+            class: None,
+        })?;
+        train_set.extend(split::split(synthetic, opts.val).train);
+    }
+
+    let mut rows = Vec::new();
+    for (name, examples) in &eval_sets {
+        if examples.is_empty() {
+            notes.push(format!("{name}: empty, skipped"));
+            continue;
+        }
+        // int8: accuracy, then the median of single-message calls.
+        let mut q = Confusion::default();
+        let preds = classifier
+            .classify_batch(&examples.iter().map(|e| e.text.as_str()).collect::<Vec<_>>());
+        for (e, p) in examples.iter().zip(&preds) {
+            q.add(e.label, p.label);
+        }
+        let timed = sample(examples, opts.timing_sample);
+        let mut us = Vec::with_capacity(timed.len());
+        for e in &timed {
+            let t = Instant::now();
+            std::hint::black_box(classifier.classify(std::hint::black_box(&e.text)));
+            us.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let mut row = row_from("smsguard int8", name, &q.report());
+        row.us_per_message = median(us);
+        row.model_bytes = Some(model_bytes);
+        if let Some(bin) = &opts.smsguard_bin {
+            row.instructions_per_message =
+                instructions(bin, &opts.model, &timed, &opts.workdir, &mut notes);
+            row.peak_memory_bytes = peak_memory(bin, &opts.model, examples, &opts.workdir);
+        }
+        rows.push(row);
+
+        // candle f32 on the same token ids.
+        let enc: Vec<Encoded> = examples
+            .iter()
+            .map(|e| Encoded {
+                ids: classifier.token_ids(&e.text),
+                label: e.label,
+            })
+            .collect();
+        let probs = trainer::predict(&float_model, &enc)?;
+        let mut f = Confusion::default();
+        for (e, p) in examples.iter().zip(&probs) {
+            f.add(e.label, trainer::argmax(p));
+        }
+        let mut us = Vec::with_capacity(timed.len());
+        for e in &timed {
+            let t = Instant::now();
+            let one = [Encoded {
+                ids: classifier.token_ids(&e.text),
+                label: e.label,
+            }];
+            std::hint::black_box(trainer::predict(&float_model, &one)?);
+            us.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let mut row = row_from(float_name, name, &f.report());
+        row.us_per_message = median(us);
+        row.model_bytes = opts
+            .checkpoint
+            .as_ref()
+            .and_then(|d| std::fs::metadata(d.join("float.safetensors")).ok())
+            .map(|m| m.len());
+        rows.push(row);
+    }
+
+    if opts.peers {
+        rows.extend(peers(opts, &train_set, &eval_sets)?);
+    } else {
+        notes.push("peers not run (--peers not given)".into());
+    }
+    Ok(FullReport {
+        date: Command::new("date")
+            .arg("-u")
+            .arg("+%Y-%m-%d %H:%M UTC")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default(),
+        machine: machine(),
+        train_set: format!(
+            "training side of {} plus {} synthetic messages (seed {}), split by template group at {}: {} messages",
+            opts.data
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            opts.synthetic,
+            opts.synthetic_seed,
+            opts.val,
+            train_set.len()
+        ),
+        rows,
+        notes,
+    })
+}
+
+/// The CPU model and core count, from `/proc/cpuinfo` where there is one.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}
+
+/// Write messages one per line for the `smsguard` command.
+fn write_lines(path: &Path, examples: &[&Example]) -> Result<()> {
+    let body: String = examples
+        .iter()
+        .map(|e| e.text.replace(['\n', '\r'], " ") + "\n")
+        .collect();
+    std::fs::write(path, body).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Instructions per message: callgrind over N messages minus callgrind over one, over N - 1,
+/// so start-up and model loading cancel out.
+fn instructions(
+    bin: &Path,
+    model: &Path,
+    timed: &[&Example],
+    workdir: &Path,
+    notes: &mut Vec<String>,
+) -> Option<f64> {
+    if timed.len() < 2 {
+        return None;
+    }
+    let count = |examples: &[&Example], tag: &str| -> Option<f64> {
+        let input = workdir.join(format!("callgrind-{tag}.txt"));
+        write_lines(&input, examples).ok()?;
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(bin)
+            .args(["classify", "--model"])
+            .arg(model)
+            .stdin(std::fs::File::open(&input).ok()?)
+            .stdout(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err.lines().find(|l| l.contains("Collected :"))?;
+        line.rsplit(':').next()?.trim().parse::<f64>().ok()
+    };
+    let sample = &timed[..timed.len().min(201)];
+    match (count(&sample[..1], "1"), count(sample, "n")) {
+        (Some(one), Some(n)) => Some((n - one) / (sample.len() - 1) as f64),
+        _ => {
+            notes.push("instructions not measured: valgrind not found or it failed".into());
+            None
+        }
+    }
+}
+
+/// Peak resident memory of `smsguard classify` over the set, from `/usr/bin/time -v`.
+fn peak_memory(bin: &Path, model: &Path, examples: &[Example], workdir: &Path) -> Option<u64> {
+    let input = workdir.join("peak-memory.txt");
+    write_lines(&input, &examples.iter().collect::<Vec<_>>()).ok()?;
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(bin)
+        .args(["classify", "--model"])
+        .arg(model)
+        .stdin(std::fs::File::open(&input).ok()?)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb: u64 = err
+        .lines()
+        .find(|l| l.contains("Maximum resident set size"))?
+        .rsplit(':')
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// Train and evaluate the peers on the same split, through `benches/peers/run.sh`. They get the
+/// normalized text (placeholders spelled out), as the model does.
+fn peers(
+    opts: &ReportOptions,
+    train_set: &[Example],
+    eval_sets: &[(String, Vec<Example>)],
+) -> Result<Vec<Row>> {
+    let norm = |e: &Example| {
+        format!(
+            "{}\t{}\n",
+            e.label.as_str(),
+            smsguard::normalize::normalize(&e.text)
+                .display()
+                .replace(['\t', '\n', '\r'], " ")
+        )
+    };
+    let train_path = opts.workdir.join("peers-train.tsv");
+    std::fs::write(&train_path, train_set.iter().map(norm).collect::<String>())?;
+    let mut cmd = Command::new("bash");
+    cmd.arg(&opts.peers_script)
+        .arg("--train")
+        .arg(&train_path)
+        .arg("--workdir")
+        .arg(opts.workdir.join("peers"))
+        .arg("--out")
+        .arg(opts.workdir.join("peers.json"));
+    for (i, (_, examples)) in eval_sets.iter().enumerate() {
+        let p = opts.workdir.join(format!("peers-eval-{i}.tsv"));
+        std::fs::write(&p, examples.iter().map(norm).collect::<String>())?;
+        cmd.arg("--eval").arg(format!("set{i}={}", p.display()));
+    }
+    eprintln!("training the peers (fastText, TF-IDF + logistic regression): a few minutes");
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", opts.peers_script.display()))?;
+    if !status.success() {
+        bail!("the peers script failed ({status}); see its messages above");
+    }
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(opts.workdir.join("peers.json"))?)?;
+    let mut rows = Vec::new();
+    for peer in v["peers"].as_array().into_iter().flatten() {
+        let name = peer["name"].as_str().unwrap_or("peer");
+        for r in peer["results"].as_array().into_iter().flatten() {
+            let i: usize = r["data"]
+                .as_str()
+                .and_then(|d| d.strip_prefix("set"))
+                .and_then(|d| d.parse().ok())
+                .context("peers.json: result without its set")?;
+            let f1 = Label::ALL.map(|l| r["f1"][l.as_str()].as_f64().unwrap_or(0.0));
+            rows.push(Row {
+                model: name.to_owned(),
+                data: eval_sets[i].0.clone(),
+                n: r["n"].as_u64().unwrap_or(0) as usize,
+                macro_f1: r["macro_f1"].as_f64().unwrap_or(0.0),
+                f1,
+                verification_to_marketing: r["verification_to_marketing"].as_u64().unwrap_or(0)
+                    as usize,
+                us_per_message: r["us_per_message"].as_f64(),
+                instructions_per_message: None,
+                model_bytes: peer["model_bytes"].as_u64(),
+                peak_memory_bytes: None,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The report as one Markdown table, grouped by evaluation set.
+pub fn markdown(r: &FullReport) -> String {
+    let opt =
+        |v: Option<f64>, digits: usize| v.map_or("n/a".to_owned(), |v| format!("{v:.digits$}"));
+    let mut s = format!(
+        "Report of {} on {}. Peers trained on the {}.\n\n",
+        r.date, r.machine, r.train_set
+    );
+    s.push_str("| data | model | n | macro-F1 | marketing F1 | verification F1 | transactional F1 | verification→marketing | µs/message | instructions/message | model bytes | peak memory |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut rows: Vec<&Row> = r.rows.iter().collect();
+    // Group by data set, keeping the first-seen order of sets and models.
+    let order: Vec<&str> = {
+        let mut o: Vec<&str> = Vec::new();
+        for row in &r.rows {
+            if !o.contains(&row.data.as_str()) {
+                o.push(&row.data);
+            }
+        }
+        o
+    };
+    rows.sort_by_key(|row| order.iter().position(|d| *d == row.data));
+    for row in rows {
+        s.push_str(&format!(
+            "| {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} | {} | {} | {} |\n",
+            row.data,
+            row.model,
+            row.n,
+            row.macro_f1,
+            row.f1[0],
+            row.f1[1],
+            row.f1[2],
+            row.verification_to_marketing,
+            opt(row.us_per_message, 1),
+            row.instructions_per_message
+                .map_or("n/a".into(), |v| format!("{:.2} M", v / 1e6)),
+            row.model_bytes.map_or("n/a".into(), |b| format!("{b}")),
+            row.peak_memory_bytes
+                .map_or("n/a".into(), |b| format!("{:.1} MB", b as f64 / 1e6)),
+        ));
+    }
+    for n in &r.notes {
+        s.push_str(&format!("\n- {n}"));
+    }
+    s.push('\n');
+    s
+}
