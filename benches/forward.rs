@@ -9,9 +9,7 @@ use smsguard::Classifier;
 use std::hint::black_box;
 
 fn benches(c: &mut Criterion) {
-    let bytes =
-        std::fs::read(smsguard_harness::workspace_root().join("infer/model/smsguard-default.smsg"))
-            .expect("the default model is committed");
+    let bytes = smsguard_harness::default_model_bytes();
     let classifier = Classifier::from_bytes(&bytes).unwrap();
     let (_, _, model) =
         smsguard_model::from_model_file(&ModelFile::from_bytes(&bytes).unwrap()).unwrap();

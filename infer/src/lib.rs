@@ -159,6 +159,12 @@ pub struct Prediction {
     pub fold: bool,
 }
 
+/// The safety rule: fold only what the model calls marketing **and** that carries no
+/// verification code, so a code the model misreads as marketing is still surfaced.
+fn may_fold(label: Label, found: &Extraction) -> bool {
+    label == Label::Marketing && found.code.is_none()
+}
+
 impl Prediction {
     /// The probability of `label`.
     pub fn score(&self, label: Label) -> f32 {
@@ -433,7 +439,7 @@ impl Classifier {
             label,
             confidence,
             scores,
-            fold: label == Label::Marketing && found.code.is_none(),
+            fold: may_fold(label, &found),
             found,
         }
     }
@@ -463,6 +469,38 @@ mod tests {
                 (sum - 1.0).abs() < 1e-4 && p.confidence >= 1.0 / 3.0,
                 "{p:?}"
             );
+        }
+    }
+
+    #[test]
+    fn safety_rule_surfaces_marketing_with_a_code() {
+        let with_code = extract("双11狂欢购，注册验证码482913，全场5折，回T退订");
+        let without = extract("双11狂欢购，全场5折，回T退订");
+        assert!(with_code.code.is_some() && without.code.is_none());
+        let table = [
+            (Label::Marketing, &without, true),
+            (Label::Marketing, &with_code, false),
+            (Label::Verification, &with_code, false),
+            (Label::Transactional, &without, false),
+        ];
+        for (label, found, fold) in table {
+            assert_eq!(may_fold(label, found), fold, "{label:?} {found:?}");
+        }
+    }
+
+    #[cfg(feature = "default-model")]
+    #[test]
+    fn no_prediction_with_a_code_is_folded() {
+        let c = Classifier::default();
+        for text in [
+            "【京东】您的验证码为482913，5分钟内有效",
+            "双11狂欢购，注册验证码482913，全场5折，回T退订",
+            "【某商城】会员日全场满199减100，登录验证码：7391，戳 t.cn/abc 回TD退订",
+            "领券中心上新！动态密码846213，抢购限时秒杀 回N退订",
+        ] {
+            let p = c.classify(text);
+            assert!(p.found.code.is_some(), "{text}");
+            assert!(!p.fold, "{text}: {p:?}");
         }
     }
 
