@@ -288,18 +288,12 @@ fn instructions(
     let count = |examples: &[&Example], tag: &str| -> Option<f64> {
         let input = workdir.join(format!("callgrind-{tag}.txt"));
         write_lines(&input, examples).ok()?;
-        let out = Command::new("valgrind")
-            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-            .arg(bin)
-            .args(["classify", "--model"])
-            .arg(model)
-            .stdin(std::fs::File::open(&input).ok()?)
-            .stdout(std::process::Stdio::null())
-            .output()
-            .ok()?;
-        let err = String::from_utf8_lossy(&out.stderr);
-        let line = err.lines().find(|l| l.contains("Collected :"))?;
-        line.rsplit(':').next()?.trim().parse::<f64>().ok()
+        let wrapper = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+        ];
+        wrapped_stat(&wrapper, bin, model, &input, "Collected :")
     };
     let sample = &timed[..timed.len().min(201)];
     match (count(&sample[..1], "1"), count(sample, "n")) {
@@ -311,29 +305,41 @@ fn instructions(
     }
 }
 
-/// Peak resident memory of `smsguard classify` over the set, from `/usr/bin/time -v`.
-fn peak_memory(bin: &Path, model: &Path, examples: &[Example], workdir: &Path) -> Option<u64> {
-    let input = workdir.join("peak-memory.txt");
-    write_lines(&input, &examples.iter().collect::<Vec<_>>()).ok()?;
-    let out = Command::new("/usr/bin/time")
-        .arg("-v")
+/// Run `smsguard classify --model MODEL < input` under a measuring `wrapper` (a command and its
+/// arguments) and read the number after the last `:` of the first stderr line holding `key`.
+fn wrapped_stat(
+    wrapper: &[&str],
+    bin: &Path,
+    model: &Path,
+    input: &Path,
+    key: &str,
+) -> Option<f64> {
+    let out = Command::new(wrapper[0])
+        .args(&wrapper[1..])
         .arg(bin)
         .args(["classify", "--model"])
         .arg(model)
-        .stdin(std::fs::File::open(&input).ok()?)
+        .stdin(std::fs::File::open(input).ok()?)
         .stdout(std::process::Stdio::null())
         .output()
         .ok()?;
     let err = String::from_utf8_lossy(&out.stderr);
-    let kb: u64 = err
-        .lines()
-        .find(|l| l.contains("Maximum resident set size"))?
-        .rsplit(':')
-        .next()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb * 1024)
+    let line = err.lines().find(|l| l.contains(key))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// Peak resident memory of `smsguard classify` over the set, from `/usr/bin/time -v`.
+fn peak_memory(bin: &Path, model: &Path, examples: &[Example], workdir: &Path) -> Option<u64> {
+    let input = workdir.join("peak-memory.txt");
+    write_lines(&input, &examples.iter().collect::<Vec<_>>()).ok()?;
+    let kb = wrapped_stat(
+        &["/usr/bin/time", "-v"],
+        bin,
+        model,
+        &input,
+        "Maximum resident set size",
+    )?;
+    Some(kb as u64 * 1024)
 }
 
 /// Train and evaluate the peers on the same split, through `benches/peers/run.sh`. They get the
