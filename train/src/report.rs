@@ -457,3 +457,59 @@ pub fn markdown(r: &FullReport) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(model: &str, data: &str, f1: f64) -> Row {
+        Row {
+            model: model.into(),
+            data: data.into(),
+            n: 10,
+            macro_f1: f1,
+            f1: [f1; 3],
+            verification_to_marketing: 1,
+            us_per_message: Some(12.34),
+            instructions_per_message: None,
+            model_bytes: Some(615_345),
+            peak_memory_bytes: Some(6_500_000),
+        }
+    }
+
+    #[test]
+    fn median_is_the_middle_value() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0]), Some(4.0));
+    }
+
+    #[test]
+    fn markdown_groups_rows_by_data_set_in_first_seen_order() {
+        let r = FullReport {
+            date: "d".into(),
+            machine: "m".into(),
+            train_set: "t".into(),
+            rows: vec![
+                row("int8", "val", 0.9),
+                row("int8", "all", 0.95),
+                row("peer", "val", 0.8),
+            ],
+            notes: vec!["peers not run".into()],
+        };
+        let md = markdown(&r);
+        let lines: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| val") || l.starts_with("| all"))
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("| val | int8 |") && lines[1].starts_with("| val | peer |"));
+        assert!(lines[2].starts_with("| all | int8 | 10 | 0.9500 |"));
+        assert!(
+            lines[0].contains("| 12.3 | n/a | 615345 | 6.5 MB |"),
+            "{}",
+            lines[0]
+        );
+        assert!(md.contains("- peers not run"));
+    }
+}
