@@ -153,3 +153,56 @@ fn nothing_copied_from_the_real_data() {
         &copies[..copies.len().min(3)]
     );
 }
+
+/// Collapse what differs between two copies of one template (digits, the `x` masks, spaces) so
+/// that shared wording shows.
+fn wording(text: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() || c == 'x' || c == 'X' {
+            if out.last() != Some(&'#') {
+                out.push('#');
+            }
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// No generated message may share a long phrase with a real one either: a paraphrase keeps
+/// runs of wording. Windows of 20 characters, digits collapsed; windows that are mostly ASCII
+/// (URLs, English boilerplate such as "verification code is") or span a number are not counted.
+#[test]
+fn no_phrase_shared_with_the_real_data() {
+    const W: usize = 20;
+    let Some(path) = smsguard_harness::shared_dev_tsv() else {
+        eprintln!("SKIPPED: ../shared/data/dev.tsv is not present next to the checkout");
+        return;
+    };
+    let counted =
+        |w: &[char]| !w.contains(&'#') && w.iter().filter(|c| c.is_ascii()).count() < W / 2;
+    let mut real: HashSet<String> = HashSet::new();
+    for e in smsguard_train::data::read_tsv(&path).unwrap() {
+        for w in wording(&e.text).windows(W).filter(|w| counted(w)) {
+            real.insert(w.iter().collect());
+        }
+    }
+    let mut shared: Vec<(String, String)> = Vec::new();
+    for e in corpus() {
+        if let Some(w) = wording(&e.text)
+            .windows(W)
+            .filter(|w| counted(w))
+            .map(|w| w.iter().collect::<String>())
+            .find(|w| real.contains(w))
+        {
+            shared.push((e.source, w));
+        }
+    }
+    assert!(
+        shared.is_empty(),
+        "{} generated messages share a {W}-character phrase with real ones, e.g. {:?}",
+        shared.len(),
+        &shared[..shared.len().min(5)]
+    );
+}
