@@ -93,6 +93,9 @@ enum Command {
         /// Seed for initialization, shuffling, dropout and augmentation.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Share of input tokens replaced by [UNK] in each training batch (augmentation).
+        #[arg(long, default_value_t = 0.0)]
+        token_dropout: f64,
         /// Share of template groups held out for validation.
         #[arg(long, default_value_t = 0.15)]
         val: f64,
@@ -255,10 +258,14 @@ fn main() -> Result<()> {
             max_minutes,
             lr,
             seed,
+            token_dropout,
             val,
             json,
         } => {
             tune_allocator();
+            if !(0.0..1.0).contains(&token_dropout) {
+                bail!("--token-dropout {token_dropout}: expected a share in [0, 1)");
+            }
             if synthetic_only && synthetic == 0 {
                 bail!("--synthetic-only needs --synthetic N with N > 0");
             }
@@ -284,6 +291,7 @@ fn main() -> Result<()> {
                     epochs,
                     lr,
                     seed,
+                    token_dropout,
                     max_minutes: Some(max_minutes),
                     ..TrainOptions::default()
                 },

@@ -75,8 +75,129 @@ enum Slot {
 /// How often a section whose senders include `-` sends without one.
 const UNSIGNED_SHARE: f64 = 0.3;
 
+/// Share of messages of every class written in traditional script.
+const TRADITIONAL_SHARE: f64 = 0.03;
+
 /// Share of marketing messages disguised the way bulk spam dodges keyword filters.
 const OBFUSCATED_SHARE: f64 = 0.07;
+
+/// Simplified -> traditional forms: messages from Hong Kong, Macao and Taiwan senders arrive in
+/// traditional script, in every class, so the script alone must say nothing about the class.
+const TRADITIONAL: &[(char, char)] = &[
+    ('优', '優'),
+    ('会', '會'),
+    ('员', '員'),
+    ('门', '門'),
+    ('开', '開'),
+    ('发', '發'),
+    ('红', '紅'),
+    ('现', '現'),
+    ('点', '點'),
+    ('请', '請'),
+    ('电', '電'),
+    ('话', '話'),
+    ('领', '領'),
+    ('礼', '禮'),
+    ('买', '買'),
+    ('卖', '賣'),
+    ('价', '價'),
+    ('钱', '錢'),
+    ('费', '費'),
+    ('车', '車'),
+    ('级', '級'),
+    ('动', '動'),
+    ('欢', '歡'),
+    ('热', '熱'),
+    ('线', '線'),
+    ('详', '詳'),
+    ('询', '詢'),
+    ('联', '聯'),
+    ('务', '務'),
+    ('万', '萬'),
+    ('证', '證'),
+    ('办', '辦'),
+    ('银', '銀'),
+    ('额', '額'),
+    ('账', '賬'),
+    ('户', '戶'),
+    ('订', '訂'),
+    ('单', '單'),
+    ('号', '號'),
+    ('余', '餘'),
+    ('码', '碼'),
+    ('验', '驗'),
+    ('时', '時'),
+    ('间', '間'),
+    ('于', '於'),
+    ('为', '為'),
+    ('这', '這'),
+    ('进', '進'),
+    ('过', '過'),
+    ('机', '機'),
+    ('货', '貨'),
+    ('达', '達'),
+    ('预', '預'),
+    ('计', '計'),
+    ('谢', '謝'),
+    ('宝', '寶'),
+    ('网', '網'),
+    ('购', '購'),
+    ('转', '轉'),
+    ('汇', '匯'),
+    ('个', '個'),
+    ('们', '們'),
+    ('长', '長'),
+    ('东', '東'),
+    ('国', '國'),
+    ('华', '華'),
+    ('认', '認'),
+    ('设', '設'),
+    ('输', '輸'),
+    ('记', '記'),
+    ('录', '錄'),
+    ('内', '內'),
+    ('钟', '鐘'),
+    ('确', '確'),
+    ('态', '態'),
+    ('续', '續'),
+    ('启', '啟'),
+    ('关', '關'),
+    ('闭', '閉'),
+    ('应', '應'),
+    ('从', '從'),
+    ('还', '還'),
+    ('邮', '郵'),
+    ('递', '遞'),
+    ('营', '營'),
+    ('业', '業'),
+    ('处', '處'),
+    ('议', '議'),
+    ('险', '險'),
+    ('检', '檢'),
+    ('药', '藥'),
+    ('医', '醫'),
+    ('约', '約'),
+    ('诊', '診'),
+    ('馆', '館'),
+    ('飞', '飛'),
+    ('场', '場'),
+    ('乐', '樂'),
+    ('卫', '衛'),
+    ('复', '復'),
+    ('双', '雙'),
+    ('几', '幾'),
+    ('后', '後'),
+    ('台', '臺'),
+    ('该', '該'),
+    ('击', '擊'),
+    ('阅', '閱'),
+    ('读', '讀'),
+    ('让', '讓'),
+    ('实', '實'),
+    ('丽', '麗'),
+    ('条', '條'),
+    ('尔', '爾'),
+];
 
 /// Simplified -> traditional or variant forms that bulk spam swaps in to dodge filters.
 const VARIANTS: &[(char, char)] = &[
@@ -126,6 +247,18 @@ const VARIANTS: &[(char, char)] = &[
     ('银', '銀'),
     ('额', '額'),
 ];
+
+/// Rewrite the characters [`TRADITIONAL`] knows in their traditional form.
+fn to_traditional(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            TRADITIONAL
+                .iter()
+                .find(|(s, _)| *s == c)
+                .map_or(c, |&(_, t)| t)
+        })
+        .collect()
+}
 
 /// Disguise a promotion: swap characters for variant forms, or wedge separators between them.
 fn obfuscate(text: &str, rng: &mut ChaCha8Rng) -> String {
@@ -400,6 +533,9 @@ impl Grammar {
             }
         }
         let mut text = tidy(&text);
+        if rng.random_bool(TRADITIONAL_SHARE) {
+            text = to_traditional(&text);
+        }
         if label == Label::Marketing && rng.random_bool(OBFUSCATED_SHARE) {
             text = obfuscate(&text, rng);
         }
@@ -1125,6 +1261,16 @@ mod tests {
     }
 
     #[test]
+    fn traditional_script_rewrites_known_characters_only() {
+        assert_eq!(
+            to_traditional("您的验证码为123，请勿泄露"),
+            "您的驗證碼為123，請勿泄露"
+        );
+        assert_eq!(to_traditional("abc 你好"), "abc 你好");
+        assert!(TRADITIONAL.iter().all(|(s, t)| s != t));
+    }
+
+    #[test]
     fn same_seed_same_corpus() {
         let g = tiny();
         let opts = Options {
@@ -1152,18 +1298,28 @@ mod tests {
             .unwrap()
         {
             assert!(!e.text.contains('{') && !e.text.contains('}'), "{}", e.text);
+            // A few messages of every class are written in traditional script.
+            let simplified: String = e
+                .text
+                .chars()
+                .map(|c| {
+                    TRADITIONAL
+                        .iter()
+                        .find(|(_, t)| *t == c)
+                        .map_or(c, |&(s, _)| s)
+                })
+                .collect();
             match e.label {
                 Label::Marketing => {
                     // Some promotions are obfuscated with separators between characters.
-                    let plain: String = e
-                        .text
+                    let plain: String = simplified
                         .chars()
                         .filter(|c| !" *★.-、~".contains(*c))
                         .collect();
                     assert!(plain.contains("回T退订"), "{}", e.text)
                 }
-                Label::Transactional => assert!(e.text.contains("取件码"), "{}", e.text),
-                Label::Verification => assert!(e.text.contains("验证码"), "{}", e.text),
+                Label::Transactional => assert!(simplified.contains("取件码"), "{}", e.text),
+                Label::Verification => assert!(simplified.contains("验证码"), "{}", e.text),
             }
             assert!(e.source.starts_with("synth:"));
         }

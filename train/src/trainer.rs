@@ -84,6 +84,10 @@ pub struct TrainOptions {
     pub warmup: f64,
     /// Stop after this many epochs without a better validation macro-F1.
     pub patience: usize,
+    /// Share of input tokens (never `[CLS]`) replaced by `[UNK]` in each training batch, drawn
+    /// afresh every epoch: the model cannot lean on one word or one template's signature, and
+    /// learns to read messages whose words the tokenizer has not seen.
+    pub token_dropout: f64,
     /// Seed for initialization, shuffling and dropout.
     pub seed: u64,
     /// Stop (keeping the best weights) once this much time has passed.
@@ -101,6 +105,7 @@ impl Default for TrainOptions {
             weight_decay: 0.01,
             warmup: 0.05,
             patience: 2,
+            token_dropout: 0.0,
             seed: 1,
             max_minutes: None,
             progress: true,
@@ -150,6 +155,29 @@ pub fn class_weights(data: &[Encoded]) -> [f32; 3] {
     }
     w
 }
+
+/// A copy of `e` with each token after `[CLS]` replaced by `[UNK]` with probability `p`.
+fn drop_tokens(e: &Encoded, p: f64, rng: &mut ChaCha8Rng) -> Encoded {
+    let ids = e
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            if i > 0 && rng.random_bool(p) {
+                UNK_ID
+            } else {
+                id
+            }
+        })
+        .collect();
+    Encoded {
+        ids,
+        label: e.label,
+    }
+}
+
+/// Id of `[UNK]` (the special tokens come first in the vocabulary, in this order).
+const UNK_ID: u32 = 2;
 
 fn batch_tensors(items: &[&Encoded]) -> candle_core::Result<(Tensor, Tensor)> {
     let t = items.iter().map(|e| e.ids.len()).max().unwrap_or(1);
@@ -261,7 +289,15 @@ pub fn train(
                     * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos()))
             };
             opt.set_learning_rate(lr);
-            let items: Vec<&Encoded> = batch.iter().map(|&i| &train[i]).collect();
+            let dropped: Vec<Encoded>;
+            let mut items: Vec<&Encoded> = batch.iter().map(|&i| &train[i]).collect();
+            if opts.token_dropout > 0.0 {
+                dropped = items
+                    .iter()
+                    .map(|e| drop_tokens(e, opts.token_dropout, &mut rng))
+                    .collect();
+                items = dropped.iter().collect();
+            }
             let (ids, mask) = batch_tensors(&items)?;
             let targets = Tensor::from_vec(
                 items
@@ -398,6 +434,33 @@ mod tests {
             .chain(mk(Label::Verification, 1))
             .collect();
         assert_eq!(class_weights(&skewed)[1], 20.0);
+    }
+
+    #[test]
+    fn token_dropout_replaces_only_words_with_unk() {
+        assert_eq!(
+            smsguard::tokenizer::SPECIAL_TOKENS[UNK_ID as usize],
+            "[UNK]"
+        );
+        let e = Encoded {
+            ids: (1..=2001).collect(),
+            label: Label::Marketing,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let d = drop_tokens(&e, 0.25, &mut rng);
+        assert_eq!(d.ids.len(), e.ids.len());
+        assert_eq!(d.ids[0], 1, "[CLS] stays");
+        let dropped = d.ids.iter().zip(&e.ids).filter(|(a, b)| a != b).count();
+        assert!(
+            (400..600).contains(&dropped),
+            "{dropped} of 2000 dropped at p = 0.25"
+        );
+        assert!(d
+            .ids
+            .iter()
+            .zip(&e.ids)
+            .all(|(a, b)| a == b || *a == UNK_ID));
+        assert_eq!(drop_tokens(&e, 0.0, &mut rng).ids, e.ids);
     }
 
     #[test]
