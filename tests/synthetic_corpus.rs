@@ -206,3 +206,31 @@ fn no_phrase_shared_with_the_real_data() {
         &shared[..shared.len().min(5)]
     );
 }
+
+/// Greetings and polite closings are added to every class alike (`FRAME_SHARE`), so that the
+/// model cannot read "尊敬的客户" or "祝您生活愉快" as the class: each frame phrase is about as
+/// common in each class.
+#[test]
+fn greetings_and_closings_are_spread_across_classes() {
+    let a = corpus();
+    for phrase in ["祝您生活愉快", "感谢您一直以来的支持与信赖", "尊敬的客户：", "详情请登录官网"]
+    {
+        let per_class: Vec<usize> = Label::ALL
+            .iter()
+            .map(|&l| {
+                a.iter()
+                    .filter(|e| e.label == l && e.text.contains(phrase))
+                    .count()
+            })
+            .collect();
+        let (lo, hi) = (
+            *per_class.iter().min().unwrap(),
+            *per_class.iter().max().unwrap(),
+        );
+        assert!(lo >= 20, "{phrase}: too rare in some class: {per_class:?}");
+        assert!(
+            hi <= lo * 3,
+            "{phrase}: one class owns it (marketing, verification, transactional): {per_class:?}"
+        );
+    }
+}

@@ -78,6 +78,15 @@ const UNSIGNED_SHARE: f64 = 0.3;
 /// Share of messages of every class written in traditional script.
 const TRADITIONAL_SHARE: f64 = 0.03;
 
+/// Share of messages of every class that get an opening from `lexicons/salutation.txt`, and,
+/// independently, a closing from `lexicons/courtesy.txt`. Templates use greetings and polite
+/// closings unevenly across classes; real senders of all three use them alike, and a model
+/// trained on templates alone would otherwise read "尊敬的客户" or "祝您生活愉快" as a class.
+const FRAME_SHARE: f64 = 0.15;
+
+/// How a message that already greets the reader starts: it gets no second greeting.
+const GREETINGS: &[&str] = &["尊敬", "亲爱", "您好", "你好", "亲，", "温馨提示"];
+
 /// Share of marketing messages disguised the way bulk spam dodges keyword filters.
 const OBFUSCATED_SHARE: f64 = 0.07;
 
@@ -515,7 +524,20 @@ impl Grammar {
             depth: 0,
         };
         let mut text = String::new();
+        if rng.random_bool(FRAME_SHARE) {
+            if let Some(entry) = self.lexicons.get("salutation").and_then(|e| e.choose(rng)) {
+                ctx.expand(entry, rng, &mut text);
+            }
+        }
+        let start = text.len();
         ctx.expand(&template.expr, rng, &mut text);
+        let body = &text[start..];
+        if GREETINGS.iter().any(|g| body.starts_with(g)) || has_signature(body) {
+            text.drain(..start);
+        }
+        if !template.has_tail && rng.random_bool(FRAME_SHARE) {
+            ctx.append_lexicon("courtesy", rng, &mut text);
+        }
         if !template.has_tail {
             let (optout, promo) = match label {
                 // Many real promotions, older ones above all, carry no opt-out line; an ad
