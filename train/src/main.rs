@@ -96,6 +96,10 @@ enum Command {
         /// Share of input tokens replaced by [UNK] in each training batch (augmentation).
         #[arg(long, default_value_t = 0.0)]
         token_dropout: f64,
+        /// Share of input tokens replaced by a random token of the training corpus in each
+        /// training batch (augmentation: ordinary words stop being evidence of one class).
+        #[arg(long, default_value_t = 0.0)]
+        token_noise: f64,
         /// Share of template groups held out for validation.
         #[arg(long, default_value_t = 0.15)]
         val: f64,
@@ -259,12 +263,16 @@ fn main() -> Result<()> {
             lr,
             seed,
             token_dropout,
+            token_noise,
             val,
             json,
         } => {
             tune_allocator();
             if !(0.0..1.0).contains(&token_dropout) {
                 bail!("--token-dropout {token_dropout}: expected a share in [0, 1)");
+            }
+            if !(0.0..1.0).contains(&token_noise) {
+                bail!("--token-noise {token_noise}: expected a share in [0, 1)");
             }
             if synthetic_only && synthetic == 0 {
                 bail!("--synthetic-only needs --synthetic N with N > 0");
@@ -292,6 +300,7 @@ fn main() -> Result<()> {
                     lr,
                     seed,
                     token_dropout,
+                    token_noise,
                     max_minutes: Some(max_minutes),
                     ..TrainOptions::default()
                 },

@@ -88,6 +88,12 @@ pub struct TrainOptions {
     /// afresh every epoch: the model cannot lean on one word or one template's signature, and
     /// learns to read messages whose words the tokenizer has not seen.
     pub token_dropout: f64,
+    /// Share of input tokens (never `[CLS]`) replaced by a token drawn from the training
+    /// corpus (by frequency) in each training batch. A template corpus puts most ordinary words
+    /// in templates of one class only, so the model learns them as class evidence; noise puts
+    /// every word into every class a little, and only words that really go with a class stay
+    /// evidence.
+    pub token_noise: f64,
     /// Seed for initialization, shuffling and dropout.
     pub seed: u64,
     /// Stop (keeping the best weights) once this much time has passed.
@@ -106,6 +112,7 @@ impl Default for TrainOptions {
             warmup: 0.05,
             patience: 2,
             token_dropout: 0.0,
+            token_noise: 0.0,
             seed: 1,
             max_minutes: None,
             progress: true,
@@ -156,15 +163,27 @@ pub fn class_weights(data: &[Encoded]) -> [f32; 3] {
     w
 }
 
-/// A copy of `e` with each token after `[CLS]` replaced by `[UNK]` with probability `p`.
-fn drop_tokens(e: &Encoded, p: f64, rng: &mut ChaCha8Rng) -> Encoded {
+/// A copy of `e` with each token after `[CLS]` replaced by `[UNK]` with probability `unk`,
+/// or else by a random token of `pool` (the training corpus's tokens, so drawn by frequency)
+/// with probability `noise`.
+fn corrupt_tokens(
+    e: &Encoded,
+    unk: f64,
+    noise: f64,
+    pool: &[u32],
+    rng: &mut ChaCha8Rng,
+) -> Encoded {
     let ids = e
         .ids
         .iter()
         .enumerate()
         .map(|(i, &id)| {
-            if i > 0 && rng.random_bool(p) {
+            if i == 0 {
+                id
+            } else if unk > 0.0 && rng.random_bool(unk) {
                 UNK_ID
+            } else if noise > 0.0 && !pool.is_empty() && rng.random_bool(noise) {
+                pool[rng.random_range(0..pool.len())]
             } else {
                 id
             }
@@ -263,6 +282,12 @@ pub fn train(
         .expect("valid template")
         .progress_chars("=> "),
     );
+    // Every token of the training side after `[CLS]`: drawing from it draws by frequency.
+    let pool: Vec<u32> = if opts.token_noise > 0.0 {
+        train.iter().flat_map(|e| e.ids[1..].iter().copied()).collect()
+    } else {
+        Vec::new()
+    };
     let mut history = Vec::new();
     let mut best: Option<(f64, usize, Snapshot)> = None;
     let mut step = 0usize;
@@ -289,14 +314,16 @@ pub fn train(
                     * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos()))
             };
             opt.set_learning_rate(lr);
-            let dropped: Vec<Encoded>;
+            let corrupted: Vec<Encoded>;
             let mut items: Vec<&Encoded> = batch.iter().map(|&i| &train[i]).collect();
-            if opts.token_dropout > 0.0 {
-                dropped = items
+            if opts.token_dropout > 0.0 || opts.token_noise > 0.0 {
+                corrupted = items
                     .iter()
-                    .map(|e| drop_tokens(e, opts.token_dropout, &mut rng))
+                    .map(|e| {
+                        corrupt_tokens(e, opts.token_dropout, opts.token_noise, &pool, &mut rng)
+                    })
                     .collect();
-                items = dropped.iter().collect();
+                items = corrupted.iter().collect();
             }
             let (ids, mask) = batch_tensors(&items)?;
             let targets = Tensor::from_vec(
@@ -447,7 +474,7 @@ mod tests {
             label: Label::Marketing,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let d = drop_tokens(&e, 0.25, &mut rng);
+        let d = corrupt_tokens(&e, 0.25, 0.0, &[], &mut rng);
         assert_eq!(d.ids.len(), e.ids.len());
         assert_eq!(d.ids[0], 1, "[CLS] stays");
         let dropped = d.ids.iter().zip(&e.ids).filter(|(a, b)| a != b).count();
@@ -460,7 +487,36 @@ mod tests {
             .iter()
             .zip(&e.ids)
             .all(|(a, b)| a == b || *a == UNK_ID));
-        assert_eq!(drop_tokens(&e, 0.0, &mut rng).ids, e.ids);
+        assert_eq!(corrupt_tokens(&e, 0.0, 0.0, &[], &mut rng).ids, e.ids);
+    }
+
+    #[test]
+    fn token_noise_draws_replacements_from_the_pool() {
+        let e = Encoded {
+            ids: (1..=2001).collect(),
+            label: Label::Verification,
+        };
+        let pool = [9000u32, 9001];
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = corrupt_tokens(&e, 0.0, 0.1, &pool, &mut rng);
+        assert_eq!(n.ids[0], 1, "[CLS] stays");
+        assert_eq!(n.label, e.label);
+        let changed: Vec<u32> = n
+            .ids
+            .iter()
+            .zip(&e.ids)
+            .filter(|(a, b)| a != b)
+            .map(|(a, _)| *a)
+            .collect();
+        assert!(
+            (140..260).contains(&changed.len()),
+            "{} of 2000 replaced at p = 0.1",
+            changed.len()
+        );
+        assert!(changed.iter().all(|id| pool.contains(id)));
+        // Both at once: [UNK] first, noise on what is left.
+        let b = corrupt_tokens(&e, 0.5, 0.5, &pool, &mut rng);
+        assert!(b.ids.iter().any(|&id| id == UNK_ID) && b.ids.iter().any(|id| pool.contains(id)));
     }
 
     #[test]
