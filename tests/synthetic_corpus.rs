@@ -213,8 +213,12 @@ fn no_phrase_shared_with_the_real_data() {
 #[test]
 fn greetings_and_closings_are_spread_across_classes() {
     let a = corpus();
-    for phrase in ["祝您生活愉快", "感谢您一直以来的支持与信赖", "尊敬的客户：", "详情请登录官网"]
-    {
+    for phrase in [
+        "祝您生活愉快",
+        "感谢您一直以来的支持与信赖",
+        "尊敬的客户：",
+        "详情请登录官网",
+    ] {
         let per_class: Vec<usize> = Label::ALL
             .iter()
             .map(|&l| {

@@ -121,6 +121,9 @@ enum Command {
         /// Only the training or validation side of the template-group split.
         #[arg(long)]
         side: Option<Side>,
+        /// Score one message per (class, template group) instead of every row.
+        #[arg(long)]
+        one_per_template: bool,
         /// Share of template groups held out for validation.
         #[arg(long, default_value_t = 0.15)]
         val: f64,
@@ -206,7 +209,7 @@ enum Command {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Size {
-    /// The shipped size (d_model 64, 2 layers, 4 heads, ffn 256, 64 tokens).
+    /// The shipped size (d_model 64, 2 layers, 4 heads, ffn 128, 64 tokens).
     Default,
     /// A very small model for tests and quick experiments.
     Tiny,
@@ -349,10 +352,14 @@ fn main() -> Result<()> {
             checkpoint,
             data,
             side,
+            one_per_template,
             val,
             json,
         } => {
-            let examples = side_filter(load(&data)?, side, val);
+            let mut examples = side_filter(load(&data)?, side, val);
+            if one_per_template {
+                examples = split::one_per_template(examples);
+            }
             let report = match (model, checkpoint) {
                 (Some(m), None) => {
                     let c = smsguard::Classifier::load(&m)?;

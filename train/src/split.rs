@@ -78,6 +78,17 @@ pub fn split(examples: Vec<Example>, fraction: f64) -> Split {
     s
 }
 
+/// The first message of each (class, template group): real corpora repeat a few templates
+/// dozens of times, so a score over all rows mostly counts those few; one row per group scores
+/// how many different kinds of message a model gets right.
+pub fn one_per_template(examples: Vec<Example>) -> Vec<Example> {
+    let mut seen = std::collections::HashSet::new();
+    examples
+        .into_iter()
+        .filter(|e| seen.insert((e.label, template_key(&e.text))))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +156,30 @@ mod tests {
         // Pinned values: changing them moves messages across the split.
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn one_per_template_keeps_the_first_of_each_group_and_class() {
+        let ex = |label, text: &str| Example {
+            label,
+            text: text.into(),
+            source: String::new(),
+        };
+        let kept = one_per_template(vec![
+            ex(Label::Transactional, "您尾号1234的卡消费100元"),
+            ex(Label::Transactional, "您尾号5678的卡消费2,300.00元"),
+            ex(Label::Marketing, "您尾号1234的卡消费100元"),
+            ex(Label::Marketing, "全场5折，回T退订"),
+            ex(Label::Marketing, "全场xx折，回T退订"),
+        ]);
+        let texts: Vec<(Label, &str)> = kept.iter().map(|e| (e.label, e.text.as_str())).collect();
+        assert_eq!(
+            texts,
+            [
+                (Label::Transactional, "您尾号1234的卡消费100元"),
+                (Label::Marketing, "您尾号1234的卡消费100元"),
+                (Label::Marketing, "全场5折，回T退订"),
+            ]
+        );
     }
 }

@@ -284,7 +284,10 @@ pub fn train(
     );
     // Every token of the training side after `[CLS]`: drawing from it draws by frequency.
     let pool: Vec<u32> = if opts.token_noise > 0.0 {
-        train.iter().flat_map(|e| e.ids[1..].iter().copied()).collect()
+        train
+            .iter()
+            .flat_map(|e| e.ids[1..].iter().copied())
+            .collect()
     } else {
         Vec::new()
     };
