@@ -153,6 +153,8 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
         "synthetic": opts.synthetic,
         "synthetic_seed": opts.synthetic_seed,
         "seed": opts.train.seed,
+        "token_dropout": opts.train.token_dropout,
+        "token_noise": opts.train.token_noise,
         "train_counts": train_counts.0,
         "best_epoch": trained.best_epoch,
         "train_seconds": trained.seconds.round(),
