@@ -535,10 +535,10 @@ impl Grammar {
         if GREETINGS.iter().any(|g| body.starts_with(g)) || has_signature(body) {
             text.drain(..start);
         }
-        if !template.has_tail && rng.random_bool(FRAME_SHARE) {
-            ctx.append_lexicon("courtesy", rng, &mut text);
-        }
         if !template.has_tail {
+            if rng.random_bool(FRAME_SHARE) {
+                ctx.append_lexicon("courtesy", rng, &mut text);
+            }
             let (optout, promo) = match label {
                 // Many real promotions, older ones above all, carry no opt-out line; an ad
                 // written like a person's text message (no sender) seldom does.
