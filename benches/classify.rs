@@ -1,6 +1,7 @@
 //! End to end with the default model: classify one message (text in, label and extraction out)
 //! and a batch of 1,000. Messages come from the project's own synthetic corpus, generated
-//! before timing, so the benches run on a fresh clone.
+//! before timing, so the benches run on a fresh clone. The `hostile` group times megabyte
+//! inputs next to an ordinary long message: each must stay within a small multiple of it.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use smsguard::Classifier;
@@ -28,6 +29,17 @@ fn benches(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    g.finish();
+
+    let mut g = c.benchmark_group("hostile");
+    g.throughput(Throughput::Elements(1));
+    let ordinary = smsguard_harness::ordinary_long_message();
+    g.bench_function("ordinary_long_message", |b| {
+        b.iter(|| classifier.classify(black_box(&ordinary)))
+    });
+    for (name, text) in smsguard_harness::hostile_inputs() {
+        g.bench_function(name, |b| b.iter(|| classifier.classify(black_box(&text))));
+    }
     g.finish();
 }
 

@@ -132,8 +132,7 @@ fn covers_the_forms_people_receive() {
 /// No generated message may equal a real one (the corpus is written here, not copied).
 #[test]
 fn nothing_copied_from_the_real_data() {
-    let Some(path) = smsguard_harness::shared_dev_tsv() else {
-        eprintln!("SKIPPED: ../shared/data/dev.tsv is not present next to the checkout");
+    let Some(path) = smsguard_harness::shared_dev_tsv("the comparison with real messages") else {
         return;
     };
     let real: HashSet<String> = smsguard_train::data::read_tsv(&path)
@@ -176,8 +175,7 @@ fn wording(text: &str) -> Vec<char> {
 #[test]
 fn no_phrase_shared_with_the_real_data() {
     const W: usize = 20;
-    let Some(path) = smsguard_harness::shared_dev_tsv() else {
-        eprintln!("SKIPPED: ../shared/data/dev.tsv is not present next to the checkout");
+    let Some(path) = smsguard_harness::shared_dev_tsv("the comparison with real messages") else {
         return;
     };
     let counted =

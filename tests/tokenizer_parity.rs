@@ -88,15 +88,14 @@ fn train_and_infer_token_ids_are_identical() {
         .map(String::from),
     );
     texts.push("验证码".repeat(40_000));
-    let dev = smsguard_harness::shared_dev_tsv();
-    match &dev {
-        Some(p) => texts.extend(
+    let dev = smsguard_harness::shared_dev_tsv("the real-message part");
+    if let Some(p) = &dev {
+        texts.extend(
             smsguard_train::data::read_tsv(p)
                 .unwrap()
                 .into_iter()
                 .map(|e| e.text),
-        ),
-        None => eprintln!("SKIPPED the real-message part: ../shared/data/dev.tsv is not present"),
+        );
     }
     let mut mismatches = Vec::new();
     for t in &texts {

@@ -13,12 +13,9 @@ const MACRO_F1_DROP_BUDGET: f64 = 0.003;
 
 #[test]
 fn tiny_model_trains_and_int8_agrees_with_float() {
-    let eval = smsguard_harness::shared_dev_tsv()
+    let eval = smsguard_harness::shared_dev_tsv("the real-message evaluation")
         .into_iter()
         .collect::<Vec<_>>();
-    if eval.is_empty() {
-        eprintln!("SKIPPED the real-message evaluation: ../shared/data/dev.tsv is not present");
-    }
     let opts = PipelineOptions {
         data: Vec::new(),
         synthetic: 3000,

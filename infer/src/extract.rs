@@ -13,13 +13,17 @@
 //! long, or after `致电`/`客服`), order and tracking numbers, coupon and pickup codes, and the
 //! reply of an opt-out (`回复0000退订`). The nearest remaining run wins.
 //!
-//! Only the first 4,096 characters are read: codes, signatures and opt-outs sit in the
-//! first few hundred characters of any real SMS, and this keeps a 100k-character input cheap.
+//! Only the first [`MAX_CHARS`](crate::normalize::MAX_CHARS) characters are read, as for the
+//! model: codes, signatures and opt-outs sit in the first few hundred characters of any real
+//! SMS. Every rule is linear in what it reads (a keyword and its value are at most
+//! [`MAX_GAP_CHARS`] apart), so the cost of one message is bounded by a constant whatever its
+//! length.
 
-use crate::normalize::{fold, Unit};
+use crate::normalize::{fold, readable_prefix, Unit};
 
-/// Characters of a message the rules read; the rest is ignored.
-pub(crate) const MAX_CHARS: usize = 4096;
+/// The farthest a code may sit from its code word, in characters, whatever [`gap`] counts:
+/// an English sentence between them is about 40 (`code for your Microsoft account is`).
+const MAX_GAP_CHARS: usize = 64;
 
 /// A piece of the original message: its text and its byte range.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,11 +70,12 @@ pub struct Extraction {
     pub opt_out: Option<OptOut>,
 }
 
-/// Read the code, sender, pickup code and opt-out instruction of one message.
+/// Read the code, sender, pickup code and opt-out instruction of one message (its first
+/// [`MAX_CHARS`](crate::normalize::MAX_CHARS) characters; a signature at the end of a longer
+/// message is not seen).
 pub fn extract(text: &str) -> Extraction {
     let mut units = Vec::new();
-    fold(text, &mut units);
-    units.truncate(MAX_CHARS);
+    fold(readable_prefix(text), &mut units);
     let t = Text {
         orig: text,
         c: units.iter().map(|u| u.c).collect(),
@@ -291,6 +296,12 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
     if keywords.is_empty() {
         return None;
     }
+    // Only the nearest code word on each side of a candidate matters: a farther one spans a
+    // wider gap, which [`gap`] never scores lower. So each candidate costs two binary searches
+    // and two walks of at most `MAX_GAP_CHARS`, instead of one walk per code word.
+    let starts: Vec<usize> = keywords.iter().map(|k| k.0).collect();
+    let mut ends: Vec<usize> = keywords.iter().map(|k| k.1).collect();
+    ends.sort_unstable();
     let mut best: Option<(usize, (usize, usize))> = None;
     let mut i = 0;
     while i < t.len() {
@@ -305,27 +316,32 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
             continue;
         }
         let letters_only = !t.c[s..e].iter().any(|c| c.is_ascii_digit());
-        for &(ks, ke) in &keywords {
-            // Keyword first (`验证码：482913`), or the code first (`482913是您的验证码`), which
-            // costs one extra step so that a code after its word wins a tie.
-            let dist = if ke <= s {
-                gap(t, ke, s, 12)
-            } else if e <= ks {
-                // `2607 是您的免费无线上网一次性验证码`: a long bridge only after `是`, `为` or
-                // a bracket, so `nian430请打开此链接以重置您的密码` names no code.
-                let opens = t.c[t.skip_spaces(e)..ks]
+        // Keyword first (`验证码：482913`).
+        let before = ends[..ends.partition_point(|&ke| ke <= s)]
+            .last()
+            .and_then(|&ke| gap(t, ke, s, 12))
+            // A code of letters only (`VDPDG`) must follow its word closely.
+            .filter(|&d| !letters_only || d <= 2);
+        // The code first (`482913是您的验证码`), which costs one extra step so that a code
+        // after its word wins a tie. A long bridge only after `是`, `为` or a bracket
+        // (`2607 是您的免费无线上网一次性验证码`), so `nian430请打开此链接以重置您的密码` names
+        // no code. Letters-only codes never come first.
+        let after = starts
+            .get(starts.partition_point(|&ks| ks < e))
+            .filter(|_| !letters_only)
+            .and_then(|&ks| {
+                let opens = t.c[t.skip_spaces(e).min(ks)..ks]
                     .first()
                     .is_some_and(|c| "是为(（)）".contains(*c));
                 gap(t, e, ks, if opens { 14 } else { 10 }).map(|d| d + 1)
-            } else {
-                None
-            };
-            // A code of letters only (`VDPDG`) must follow its word closely.
-            let dist = dist.filter(|&d| !letters_only || (ke <= s && d <= 2));
-            if let Some(d) = dist {
-                if best.is_none_or(|(bd, _)| d < bd) {
-                    best = Some((d, (s, e)));
-                }
+            });
+        let dist = match (before, after) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(d) = dist {
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, (s, e)));
             }
         }
     }
@@ -365,6 +381,9 @@ fn is_code_candidate(t: &Text, s: usize, e: usize) -> bool {
 /// How far apart `a` and `b` are: characters, except that spaces are free and a Latin word
 /// counts as one (`is your login code`); `None` beyond `max` or across a sentence end.
 fn gap(t: &Text, a: usize, b: usize, max: usize) -> Option<usize> {
+    if b - a > MAX_GAP_CHARS {
+        return None;
+    }
     let mut n = 0;
     let gap = &t.c[a..b];
     let mut run = (0, false); // the current Latin run: length, holds a digit
@@ -473,8 +492,16 @@ fn validity(t: &Text, s: usize, e: usize) -> Option<(usize, usize)> {
                     .iter()
                     .any(|w| t.at(k, w))
             });
-        if (said_before || said_after) && !other_object {
-            let d = if ns >= e { ns - e } else { s - ue };
+        // The period must lie wholly before or after the code: in `有效期5 min1234` the
+        // candidate `min1234` overlaps the unit.
+        let d = if ue <= s {
+            Some(s - ue)
+        } else if ns >= e {
+            Some(ns - e)
+        } else {
+            None
+        };
+        if let (Some(d), true, false) = (d, said_before || said_after, other_object) {
             if best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, (ns, ue)));
             }

@@ -242,6 +242,21 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Finish a file from everything before its checksum: patch the length field (when the header
+/// reaches it) and append the checksum. For fuzzing edited files past the checksum check.
+#[cfg(feature = "internals")]
+pub(crate) fn seal(body: &[u8]) -> Vec<u8> {
+    let mut w = body.to_vec();
+    let at = MAGIC.len() + 4;
+    if w.len() >= at + 8 {
+        let total = (w.len() + 8) as u64;
+        w[at..at + 8].copy_from_slice(&total.to_le_bytes());
+    }
+    let sum = fnv1a(&w);
+    w.extend_from_slice(&sum.to_le_bytes());
+    w
+}
+
 impl ModelFile {
     /// Serialize to bytes (always [`FormatVersion::CURRENT`]).
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -30,9 +30,14 @@
 //!
 //! ## Untrusted input
 //!
-//! Any `&str` is fine: empty, 100k characters (only the first `max_len` tokens are read),
-//! emoji, NUL, full-width text. Model files are checked (magic, version, checksum, every count
-//! and shape) before use, and a bad one is an [`Error`], never a panic.
+//! Any `&str` is fine: empty, a megabyte, emoji, NUL, full-width text. Only the first
+//! [`normalize::MAX_CHARS`] (1,024) characters are read, by the model (which keeps its first
+//! 64 tokens of them) and by the extraction rules alike, and every step is linear in what it
+//! reads, so one message costs at most a constant, about what a long real SMS costs (the
+//! README's performance section gives the figures, and `benches/classify.rs` measures hostile
+//! inputs next to ordinary ones). A longer message is flagged ([`Prediction::truncated`]).
+//! Model files are checked (magic, version, checksum, every count and shape) before use, and a
+//! bad one is an [`Error`], never a panic.
 //!
 //! ## Dependencies
 //!
@@ -83,6 +88,12 @@ pub mod internals {
         pub fn forward_best(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
             self.0.forward(Kernel::detect(), x, n_tok, out);
         }
+    }
+
+    /// A model file from everything before its checksum, with the length field and the
+    /// checksum made right, so a fuzzer's edits reach the parser behind the checksum.
+    pub fn seal(body: &[u8]) -> Vec<u8> {
+        crate::format::seal(body)
     }
 
     /// Class probabilities for token ids, without normalization or tokenization.
@@ -157,6 +168,9 @@ pub struct Prediction {
     /// verification code was found. A message with a code is always surfaced, so a code
     /// misread as marketing is never hidden (the safety rule; the README gives its cost).
     pub fold: bool,
+    /// The message is longer than [`normalize::MAX_CHARS`] characters: only its first
+    /// `MAX_CHARS` were read, by the model and by the rules alike.
+    pub truncated: bool,
 }
 
 /// The safety rule: fold only what the model calls marketing **and** that carries no
@@ -425,7 +439,9 @@ impl Classifier {
     }
 
     fn classify_with(&self, text: &str, s: &mut Scratch) -> Prediction {
-        self.encode(text, s);
+        // Everything below reads this prefix only, so the work is bounded by a constant.
+        let read = normalize::readable_prefix(text);
+        self.encode(read, s);
         let mut scores = [0.0f32; 3];
         self.net.forward(&s.ids, &mut s.net, &mut scores);
         let (best, &confidence) = scores
@@ -434,13 +450,14 @@ impl Classifier {
             .max_by(|a, b| a.1.total_cmp(b.1))
             .expect("three scores");
         let label = Label::from_index(best).expect("three labels");
-        let found = extract(text);
+        let found = extract(read);
         Prediction {
             label,
             confidence,
             scores,
             fold: may_fold(label, &found),
             found,
+            truncated: read.len() < text.len(),
         }
     }
 }

@@ -118,17 +118,25 @@ fn classify_line(c: &Classifier, raw: &[u8], truncated: bool, explain: bool) -> 
     if text.trim().is_empty() {
         return json!({ "error": "empty message: expected text to classify" });
     }
-    let mut v = if explain {
-        explained_json(&c.classify_explained(text))
+    let (mut v, cut) = if explain {
+        let e = c.classify_explained(text);
+        (explained_json(&e), e.prediction.truncated)
     } else {
-        prediction_json(&c.classify(text))
+        let p = c.classify(text);
+        (prediction_json(&p), p.truncated)
     };
     let mut warnings = Vec::new();
     if invalid {
-        warnings.push("invalid UTF-8 was replaced with U+FFFD before classifying");
+        warnings.push("invalid UTF-8 was replaced with U+FFFD before classifying".to_owned());
     }
     if truncated {
-        warnings.push("line longer than 1 MiB: only its beginning was read");
+        warnings.push("line longer than 1 MiB: only its first MiB was kept".to_owned());
+    }
+    if cut {
+        warnings.push(format!(
+            "message longer than {MAX} characters: only the first {MAX} were read",
+            MAX = smsguard::normalize::MAX_CHARS
+        ));
     }
     if !warnings.is_empty() {
         v["warning"] = json!(warnings.join("; "));

@@ -203,7 +203,7 @@ impl Net {
             dims.n_layers as usize,
         );
         let max_len = dims.max_len as usize;
-        if d == 0 || dims.n_heads == 0 || d % dims.n_heads as usize != 0 {
+        if d == 0 || dims.n_heads == 0 || !d.is_multiple_of(dims.n_heads as usize) {
             return Err(format!(
                 "d_model {d} must be a positive multiple of the {} heads",
                 dims.n_heads

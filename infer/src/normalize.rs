@@ -23,6 +23,11 @@
 //!
 //! Placeholders are single characters from the Unicode Private Use Area (U+E000...), which no
 //! SMS carries in practice after NFKC, so the tokenizer sees each one as one atomic symbol.
+//!
+//! Only the first [`MAX_CHARS`] characters of a message are read (see [`readable_prefix`]): a
+//! real SMS has at most a few hundred, a long concatenated one about a thousand, and the model
+//! reads only its first few dozen tokens anyway. This bounds the work per message by a constant
+//! whatever arrives, and it is the same cut in training and inference.
 
 use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
@@ -180,7 +185,21 @@ pub fn display(normalized: &str) -> String {
     out
 }
 
-/// Normalize one message. See the [module documentation](self) for the rules.
+/// Characters of a message that are read, by the normalizer (hence the model) and by the
+/// extraction rules; the rest is ignored, and a prediction says so (`Prediction::truncated`).
+pub const MAX_CHARS: usize = 1024;
+
+/// The part of `text` that is read: its first [`MAX_CHARS`] characters (all of it when shorter).
+/// A prefix, so byte offsets into it are offsets into `text`. Costs at most `MAX_CHARS` steps.
+pub fn readable_prefix(text: &str) -> &str {
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}
+
+/// Normalize one message (its first [`MAX_CHARS`] characters). See the
+/// [module documentation](self) for the rules.
 pub fn normalize(text: &str) -> Normalized {
     let mut out = Normalized::default();
     normalize_into(text, &mut out, &mut Vec::new());
@@ -197,7 +216,7 @@ pub(crate) struct Unit {
 /// [`normalize`] into caller-owned buffers, so a hot loop allocates nothing once they have grown.
 pub(crate) fn normalize_into(text: &str, out: &mut Normalized, units: &mut Vec<Unit>) {
     out.clear();
-    fold(text, units);
+    fold(readable_prefix(text), units);
     let mut i = 0;
     // A space waits here until we know what follows it.
     let mut pending_space: Option<Range<usize>> = None;
@@ -612,6 +631,28 @@ mod tests {
                 last_start = r.start;
             }
         }
+    }
+
+    #[test]
+    fn only_the_readable_prefix_is_read() {
+        let cases: &[(&str, usize)] = &[
+            ("", 0),
+            ("验证码", 3),
+            (&"码".repeat(MAX_CHARS), MAX_CHARS),
+            (&"码".repeat(MAX_CHARS + 1), MAX_CHARS),
+            (&"😀".repeat(MAX_CHARS * 3), MAX_CHARS),
+        ];
+        for (text, chars) in cases {
+            let p = readable_prefix(text);
+            assert!(text.starts_with(p));
+            assert_eq!(p.chars().count(), *chars);
+        }
+        // A number cut by the prefix is read as what is left of it.
+        let text = format!("{}{}", "码".repeat(MAX_CHARS - 3), "1234567");
+        assert!(n(&text).ends_with("<N3>"), "{}", n(&text));
+        let huge = "1".repeat(1 << 20);
+        assert_eq!(n(&huge), "<N12+>");
+        assert_eq!(normalize(&huge).spans()[0], 0..MAX_CHARS);
     }
 
     #[test]

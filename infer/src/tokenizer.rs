@@ -12,10 +12,22 @@
 //!    the same dictionary; a test holds the two to identical output.
 //! 3. **BPE** on each segment with the merges learned by the `tokenizers` crate: characters
 //!    outside the vocabulary become the unknown token, then the lowest-ranked adjacent pair is
-//!    merged until none is left (leftmost first on ties), as `tokenizers` does.
+//!    merged until none is left (leftmost first on ties), with a priority queue of candidate
+//!    merges as `tokenizers` does, so a segment of n characters costs O(n log n).
+//!
+//! Cost is bounded whatever the input: the normalizer reads at most
+//! [`MAX_CHARS`](crate::normalize::MAX_CHARS) characters, a run longer than [`MAX_RUN_CHARS`]
+//! is cut into several pieces (on both sides, so training and inference still agree), and
+//! encoding stops at the token limit, inside a piece as well as between pieces.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::ops::Range;
+
+/// The longest piece, in characters: a longer run of CJK ideographs or of ASCII letters and
+/// digits is cut into pieces of this length. Real words are far shorter; the cut keeps
+/// segmentation and BPE bounded on hostile runs (`abcabc...`, one ideograph repeated).
+pub const MAX_RUN_CHARS: usize = 128;
 
 /// Ids of the special tokens, which the trainer places first in the vocabulary (`[PAD]` is 0).
 pub(crate) const CLS: u32 = 1;
@@ -48,7 +60,8 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
-/// Split normalized text into pieces (step 1 above), with their byte offsets.
+/// Split normalized text into pieces (step 1 above), with their byte offsets. Runs longer than
+/// [`MAX_RUN_CHARS`] characters come out as several pieces.
 pub fn pieces(text: &str) -> impl Iterator<Item = (PieceKind, usize, &str)> + '_ {
     let mut rest = text.char_indices().peekable();
     std::iter::from_fn(move || loop {
@@ -66,11 +79,13 @@ pub fn pieces(text: &str) -> impl Iterator<Item = (PieceKind, usize, &str)> + '_
             }
         };
         let mut end = start + c.len_utf8();
+        let mut chars = 1;
         while let Some(&(i, d)) = rest.peek() {
-            if !same_run(d) {
+            if !same_run(d) || chars == MAX_RUN_CHARS {
                 break;
             }
             end = i + d.len_utf8();
+            chars += 1;
             rest.next();
         }
         let kind = if is_cjk(c) {
@@ -105,7 +120,23 @@ pub(crate) struct Scratch {
     chars: Vec<(usize, char)>,
     route: Vec<(f64, usize)>,
     word: Vec<u32>,
+    symbols: Vec<Symbol>,
+    /// Candidate merges: (rank, position, merged id), lowest rank then leftmost first.
+    queue: BinaryHeap<Reverse<(u32, usize, u32)>>,
 }
+
+/// One symbol of a segment during BPE: a token id in a doubly linked list, so a merge is O(1).
+#[derive(Clone, Copy)]
+struct Symbol {
+    id: u32,
+    prev: usize,
+    next: usize,
+    /// Merged into its left neighbour.
+    gone: bool,
+}
+
+/// No neighbour.
+const NONE: usize = usize::MAX;
 
 impl Tokenizer {
     /// Build from the parts the model file stores. `merges` are pairs of token ids in rank
@@ -192,7 +223,12 @@ impl Tokenizer {
                 break;
             }
             match kind {
-                PieceKind::Cjk => self.segment(piece, s, |word, s| self.bpe(word, s, out)),
+                PieceKind::Cjk => self.segment(piece, s, |word, s| {
+                    // The DP needs the whole run, but words past the limit need no BPE.
+                    if out.len() < max_tokens {
+                        self.bpe(word, s, out);
+                    }
+                }),
                 PieceKind::Other => self.bpe(piece, s, out),
             }
         }
@@ -211,21 +247,27 @@ impl Tokenizer {
         let mut words: Vec<(Range<usize>, Vec<u32>)> = Vec::new();
         let base = text.as_ptr() as usize;
         let mut ids = Vec::new();
+        let mut covered = 1; // [CLS]
         for (kind, start, piece) in pieces(text) {
-            if 1 + words.iter().map(|w| w.1.len()).sum::<usize>() >= max_tokens {
+            if covered >= max_tokens {
                 break;
             }
             match kind {
                 PieceKind::Cjk => self.segment(piece, s, |word, s| {
+                    if covered >= max_tokens {
+                        return;
+                    }
                     // `word` borrows from `text`, so its address gives its offset.
                     let at = word.as_ptr() as usize - base;
                     ids.clear();
                     self.bpe(word, s, &mut ids);
+                    covered += ids.len();
                     words.push((at..at + word.len(), ids.clone()));
                 }),
                 PieceKind::Other => {
                     ids.clear();
                     self.bpe(piece, s, &mut ids);
+                    covered += ids.len();
                     words.push((start..start + piece.len(), ids.clone()));
                 }
             }
@@ -273,31 +315,70 @@ impl Tokenizer {
         out.extend_from_slice(&s.word);
     }
 
+    /// BPE as `tokenizers` does it (`Word::merge_all`): a queue of candidate merges, lowest rank
+    /// first and leftmost on ties; a popped candidate whose pair has changed since it was
+    /// queued is skipped; each merge queues the new pairs with its neighbours. O(n log n).
     fn merge(&self, segment: &str, s: &mut Scratch) {
-        let word = &mut s.word;
-        word.clear();
+        let syms = &mut s.symbols;
+        let queue = &mut s.queue;
+        syms.clear();
+        queue.clear();
         let mut buf = [0u8; 4];
-        for c in segment.chars() {
-            word.push(
-                self.ids
-                    .get(&*c.encode_utf8(&mut buf))
-                    .copied()
-                    .unwrap_or(UNK),
-            );
+        for (i, c) in segment.chars().enumerate() {
+            let id = self
+                .ids
+                .get(&*c.encode_utf8(&mut buf))
+                .copied()
+                .unwrap_or(UNK);
+            syms.push(Symbol {
+                id,
+                prev: i.checked_sub(1).unwrap_or(NONE),
+                next: i + 1,
+                gone: false,
+            });
         }
-        loop {
-            let mut best: Option<(u32, usize, u32)> = None;
-            for i in 0..word.len().saturating_sub(1) {
-                if let Some(&(rank, merged)) = self.merges.get(&(word[i], word[i + 1])) {
-                    if best.is_none_or(|(r, _, _)| rank < r) {
-                        best = Some((rank, i, merged));
-                    }
+        if let Some(last) = syms.last_mut() {
+            last.next = NONE;
+        }
+        for (i, w) in syms.windows(2).enumerate() {
+            if let Some(&(rank, merged)) = self.merges.get(&(w[0].id, w[1].id)) {
+                queue.push(Reverse((rank, i, merged)));
+            }
+        }
+        while let Some(Reverse((_, pos, merged))) = queue.pop() {
+            let left = syms[pos];
+            if left.gone || left.next == NONE {
+                continue;
+            }
+            let right = syms[left.next];
+            // An expired candidate: one side was merged with something else meanwhile.
+            if self
+                .merges
+                .get(&(left.id, right.id))
+                .is_none_or(|&(_, m)| m != merged)
+            {
+                continue;
+            }
+            syms[pos].id = merged;
+            syms[pos].next = right.next;
+            syms[left.next].gone = true;
+            if right.next != NONE {
+                syms[right.next].prev = pos;
+            }
+            if left.prev != NONE {
+                if let Some(&(rank, m)) = self.merges.get(&(syms[left.prev].id, merged)) {
+                    queue.push(Reverse((rank, left.prev, m)));
                 }
             }
-            let Some((_, i, merged)) = best else { break };
-            word[i] = merged;
-            word.remove(i + 1);
+            if right.next != NONE {
+                if let Some(&(rank, m)) = self.merges.get(&(merged, syms[right.next].id)) {
+                    queue.push(Reverse((rank, pos, m)));
+                }
+            }
         }
+        s.word.clear();
+        s.word
+            .extend(syms.iter().filter(|sym| !sym.gone).map(|sym| sym.id));
     }
 
     /// The string of a token id (for explanations and tests).
@@ -398,6 +479,90 @@ mod tests {
         assert_eq!(out.len(), 16);
         t.encode_into("", 16, &mut Scratch::default(), &mut out);
         assert_eq!(out, [CLS]);
+    }
+
+    /// The plain BPE loop (rescan for the lowest-ranked pair, leftmost on ties, merge, repeat):
+    /// O(n^2), the reference the queue-based `merge` must agree with.
+    fn merge_reference(t: &Tokenizer, segment: &str) -> Vec<u32> {
+        let mut word: Vec<u32> = segment
+            .chars()
+            .map(|c| t.ids.get(&c.to_string()).copied().unwrap_or(UNK))
+            .collect();
+        loop {
+            let best = (0..word.len().saturating_sub(1))
+                .filter_map(|i| {
+                    t.merges
+                        .get(&(word[i], word[i + 1]))
+                        .map(|&(r, m)| (r, i, m))
+                })
+                .min();
+            let Some((_, i, merged)) = best else { break };
+            word[i] = merged;
+            word.remove(i + 1);
+        }
+        word
+    }
+
+    #[test]
+    fn queue_bpe_agrees_with_the_plain_loop() {
+        // Every pair over {a, b, c} up to length 3 is a token, merged in a scrambled rank
+        // order, so merges compete and expire as they do on real text.
+        let letters = ["a", "b", "c"];
+        let mut vocab: Vec<String> = letters.iter().map(|s| s.to_string()).collect();
+        let mut merges = Vec::new();
+        for x in letters {
+            for y in letters {
+                vocab.push(format!("{x}{y}"));
+                merges.push((x.to_string(), y.to_string()));
+            }
+        }
+        for x in letters {
+            for y in letters {
+                for z in letters {
+                    vocab.push(format!("{x}{y}{z}"));
+                    merges.push((format!("{x}{y}"), z.to_string()));
+                }
+            }
+        }
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for i in (1..merges.len()).rev() {
+            merges.swap(i, next() as usize % (i + 1));
+        }
+        let vocab_refs: Vec<&str> = vocab.iter().map(String::as_str).collect();
+        let merge_refs: Vec<(&str, &str)> = merges
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let t = tok(&vocab_refs, &merge_refs, &[]);
+        let mut s = Scratch::default();
+        for _ in 0..2000 {
+            let len = next() as usize % 40;
+            let word: String = (0..len)
+                .map(|_| ['a', 'b', 'c', 'd'][next() as usize % 4])
+                .collect();
+            t.merge(&word, &mut s);
+            assert_eq!(s.word, merge_reference(&t, &word), "{word}");
+        }
+    }
+
+    #[test]
+    fn long_runs_are_cut_into_pieces() {
+        let run = "码".repeat(MAX_RUN_CHARS * 2 + 5);
+        let lens: Vec<usize> = pieces(&run).map(|(_, _, p)| p.chars().count()).collect();
+        assert_eq!(lens, [MAX_RUN_CHARS, MAX_RUN_CHARS, 5]);
+        let run = "ab".repeat(MAX_RUN_CHARS);
+        let lens: Vec<usize> = pieces(&run).map(|(_, _, p)| p.chars().count()).collect();
+        assert_eq!(lens, [MAX_RUN_CHARS, MAX_RUN_CHARS]);
+        // Offsets still point at each piece.
+        for (_, at, p) in pieces(&run) {
+            assert_eq!(&run[at..at + p.len()], p);
+        }
     }
 
     #[test]

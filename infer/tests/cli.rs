@@ -1,5 +1,6 @@
 //! The `smsguard` command on hostile input: every input line gives exactly one JSON line, and
-//! bad model files end with a clear message and a non-zero exit, never a panic.
+//! bad model files end with a clear message and exit status 2, never a panic (as the README
+//! promises).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -185,7 +186,7 @@ fn bad_model_files_fail_cleanly() {
                 &[cmd, "--model", path.to_str().unwrap(), "x"][..if cmd == "info" { 3 } else { 4 }],
                 b"",
             );
-            assert_ne!(code, 0, "{name}");
+            assert_eq!(code, 2, "{name}: {err}");
             assert!(out.is_empty());
             assert!(
                 err.contains(want) && !err.contains("panicked"),
@@ -197,10 +198,40 @@ fn bad_model_files_fail_cleanly() {
         &["classify", "--model", "/nonexistent/model.smsg", "x"],
         b"",
     );
-    assert_ne!(code, 0);
+    assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("/nonexistent/model.smsg") && err.contains("No such file"),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// README: "a line over 1 MiB is read up to 1 MiB and flagged"; the model and the rules read
+/// its first 1,024 characters, also flagged; the stream goes on with the next line.
+#[test]
+fn a_line_over_one_mib_is_cut_and_flagged() {
+    // 3-byte characters, so the 1 MiB cut falls inside one: it must not read as invalid UTF-8.
+    let mut input = "码".repeat((1 << 20) / 3 + 100).into_bytes();
+    assert!(input.len() > 1 << 20);
+    input.extend_from_slice("\n【京东】您的验证码为482913，5分钟内有效\n".as_bytes());
+    let (code, out, err) = smsguard(&["classify"], &input);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let warning = lines[0]["warning"].as_str().expect("the cut is flagged");
+    assert!(warning.contains("longer than 1 MiB"), "{warning}");
+    assert!(warning.contains("only the first 1024"), "{warning}");
+    assert!(!warning.contains("invalid UTF-8"), "{warning}");
+    assert!(lines[1]["warning"].is_null(), "{}", lines[1]);
+    assert_eq!(lines[1]["code"]["value"], "482913");
+    // Over 1,024 characters but under 1 MiB: only the model's cut is flagged.
+    let (_, out, _) = smsguard(&["classify", &"码".repeat(2000)], b"");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        v["warning"],
+        "message longer than 1024 characters: only the first 1024 were read"
+    );
 }
