@@ -21,7 +21,7 @@ pub fn shared_data(name: &str, skipped: &str) -> Option<PathBuf> {
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
     assert!(
         !ci,
-        "CI is set, so {} must be present for {skipped}; expected the shared folder next to          the checkout",
+        "CI is set, so {} must be present for {skipped} (expected ../shared next to the checkout)",
         p.display()
     );
     eprintln!(

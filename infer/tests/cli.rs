@@ -206,32 +206,38 @@ fn bad_model_files_fail_cleanly() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// README: "a line over 1 MiB is read up to 1 MiB and flagged"; the model and the rules read
-/// its first 1,024 characters, also flagged; the stream goes on with the next line.
+/// README: a line is read up to its first 1,024 characters, which the model and the rules read,
+/// and a longer one is flagged; the stream goes on with the next line.
 #[test]
-fn a_line_over_one_mib_is_cut_and_flagged() {
-    // 3-byte characters, so the 1 MiB cut falls inside one: it must not read as invalid UTF-8.
+fn a_long_line_is_cut_and_flagged() {
+    let flagged = "message longer than 1024 characters: only the first 1024 were read";
+    // 3-byte characters, so the cut falls inside one: it must not read as invalid UTF-8.
     let mut input = "码".repeat((1 << 20) / 3 + 100).into_bytes();
     assert!(input.len() > 1 << 20);
     input.extend_from_slice("\n【京东】您的验证码为482913，5分钟内有效\n".as_bytes());
+    // 1,025 four-byte characters and invalid bytes after them: cut, flagged, never "invalid".
+    input.extend_from_slice("😀".repeat(1025).as_bytes());
+    input.extend_from_slice(b"\xff\xfe\n");
+    // Exactly 1,024 characters: read whole, not flagged.
+    input.extend_from_slice("😀".repeat(1024).as_bytes());
+    input.push(b'\n');
     let (code, out, err) = smsguard(&["classify"], &input);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
-    assert_eq!(lines.len(), 2, "{out}");
-    let warning = lines[0]["warning"].as_str().expect("the cut is flagged");
-    assert!(warning.contains("longer than 1 MiB"), "{warning}");
-    assert!(warning.contains("only the first 1024"), "{warning}");
-    assert!(!warning.contains("invalid UTF-8"), "{warning}");
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[0]["warning"], flagged);
     assert!(lines[1]["warning"].is_null(), "{}", lines[1]);
     assert_eq!(lines[1]["code"]["value"], "482913");
-    // Over 1,024 characters but under 1 MiB: only the model's cut is flagged.
+    assert_eq!(lines[2]["warning"], flagged);
+    assert!(lines[3]["warning"].is_null(), "{}", lines[3]);
+    // As an argument, too.
     let (_, out, _) = smsguard(&["classify", &"码".repeat(2000)], b"");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(
-        v["warning"],
-        "message longer than 1024 characters: only the first 1024 were read"
-    );
+    assert_eq!(v["warning"], flagged);
+    let (_, out, _) = smsguard(&["normalize", &"码".repeat(2000)], b"");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["warning"], flagged);
 }
