@@ -354,6 +354,16 @@ fn is_code_candidate(t: &Text, s: usize, e: usize) -> bool {
     if !(4..=8).contains(&run.len()) {
         return false;
     }
+    // Each folded character must be one original character: a code never holds a ligature
+    // (`ǉ` folds to `lj`) or starts or ends inside one (`½` folds to `1⁄2`), and its length is
+    // counted as written.
+    let same = |a: usize, b: usize| t.units[a].span == t.units[b].span;
+    if (s > 0 && same(s - 1, s))
+        || (e < t.len() && same(e - 1, e))
+        || (s + 1..e).any(|j| same(j - 1, j))
+    {
+        return false;
+    }
     // Letters only: a code such as `VDPDG` or `hQDxNy` carries several capitals; a word in
     // lower case or capitalized (`ready`, `Expires`) is an ordinary word.
     if !run.iter().any(|c| c.is_ascii_digit()) {
@@ -823,6 +833,19 @@ mod tests {
             let got = extract(text).opt_out.map(|o| o.reply);
             assert_eq!(got.as_deref(), *want, "{text}");
         }
+    }
+
+    /// Found by `cargo fuzz` (target `extract`): `ǉ` (U+01C9) folds to the two letters `lj`, so
+    /// `ǉw2` read as the four-character code `ljw2` while only three characters were written,
+    /// and a run could start inside an expansion (`½345` read as `2345` but reported `½345`).
+    /// A code's characters must each be one character of the original.
+    #[test]
+    fn regression_no_code_through_a_compatibility_expansion() {
+        assert_eq!(code("[P\u{FFFD}\u{FFFD}\u{1C9}w2 OTP"), None); // the fuzzer's input
+        assert_eq!(code("[P\u{1C9}w2 OTP"), None);
+        assert_eq!(code("验证码：\u{1C9}w23"), None);
+        assert_eq!(code("验证码：\u{BD}345"), None);
+        assert_eq!(code("验证码：４８２９"), Some("４８２９".into()));
     }
 
     #[test]

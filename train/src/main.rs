@@ -84,9 +84,11 @@ enum Command {
         /// Most passes over the data.
         #[arg(long, default_value_t = 8)]
         epochs: usize,
-        /// Stop (keeping the best epoch) after this many minutes.
-        #[arg(long, default_value_t = 28.0)]
-        max_minutes: f64,
+        /// Stop (keeping the best epoch) after this many minutes. Off by default: where a
+        /// wall-clock budget cuts training depends on the machine's speed, so a run with one is
+        /// not reproducible.
+        #[arg(long)]
+        max_minutes: Option<f64>,
         /// Peak learning rate.
         #[arg(long, default_value_t = 2e-3)]
         lr: f64,
@@ -304,7 +306,7 @@ fn main() -> Result<()> {
                     seed,
                     token_dropout,
                     token_noise,
-                    max_minutes: Some(max_minutes),
+                    max_minutes,
                     ..TrainOptions::default()
                 },
                 eval,

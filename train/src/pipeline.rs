@@ -157,7 +157,6 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
         "token_noise": opts.train.token_noise,
         "train_counts": train_counts.0,
         "best_epoch": trained.best_epoch,
-        "train_seconds": trained.seconds.round(),
         "float_validation_macro_f1": trainer::score(&trainer::encode_all(&tok, &named[0].1, cfg.max_len, None), &float[0]).macro_f1,
     });
     let labels: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();

@@ -60,6 +60,20 @@ fn reserved_tokens() -> Vec<String> {
         .collect()
 }
 
+/// The `limit` most frequent characters of the words (each counted once per occurrence, times
+/// its word's count), ties broken by code point so the choice never depends on hash order.
+fn alphabet(counts: &HashMap<String, u32>, limit: usize) -> std::collections::HashSet<char> {
+    let mut chars: HashMap<char, u64> = HashMap::new();
+    for (w, &n) in counts {
+        for c in w.chars() {
+            *chars.entry(c).or_default() += u64::from(n);
+        }
+    }
+    let mut ranked: Vec<(char, u64)> = chars.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.into_iter().take(limit).map(|(c, _)| c).collect()
+}
+
 /// Pre-split and segment with the full jieba dictionary (used to learn the vocabulary only).
 fn words_for_learning(jieba: &Jieba, normalized: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -88,10 +102,12 @@ impl TrainTokenizer {
             .iter()
             .map(|t| normalize(t.as_ref()).as_str().to_owned())
             .collect();
+        // The alphabet is chosen here, not by `limit_alphabet`: `tokenizers` cuts it by count
+        // and breaks ties at the cut in hash-map order, so one command learned two different
+        // vocabularies on two runs.
         let mut trainer = BpeTrainerBuilder::new()
             .vocab_size(opts.vocab_size)
             .min_frequency(opts.min_frequency)
-            .limit_alphabet(opts.limit_alphabet)
             .max_token_length(Some(8))
             .show_progress(false)
             .special_tokens(
@@ -107,8 +123,17 @@ impl TrainTokenizer {
                 *counts.entry(w).or_default() += 1;
             }
         }
+        let alphabet = alphabet(&counts, opts.limit_alphabet);
+        // Characters outside the alphabet are dropped from the words, as `tokenizers` does
+        // with the ones its own limit drops.
         trainer
-            .feed(normalized.iter(), |t| Ok(words_for_learning(&full, t)))
+            .feed(normalized.iter(), |t| {
+                Ok(words_for_learning(&full, t)
+                    .into_iter()
+                    .map(|w| w.chars().filter(|c| alphabet.contains(c)).collect())
+                    .filter(|w: &String| !w.is_empty())
+                    .collect())
+            })
             .map_err(|e| anyhow::anyhow!("feeding the BPE trainer: {e}"))?;
         let mut bpe = BPE::builder()
             .unk_token(SPECIAL_TOKENS[2].to_string())
