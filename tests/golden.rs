@@ -129,7 +129,7 @@ fn write_golden_v1_fixture() {
         data: Vec::new(),
         synthetic: 2000,
         synthetic_seed: 7,
-        val: 0.15,
+        holdout: smsguard_train::split::Holdout::Share(0.15),
         config: smsguard_model::Config::tiny(0),
         vocab: smsguard_train::vocab::VocabOptions {
             vocab_size: 800,

@@ -3,6 +3,7 @@
 //! The `smsguard-train` binary is a thin CLI over it.
 #![deny(missing_docs)]
 
+pub mod cv;
 pub mod data;
 pub mod metrics;
 pub mod pipeline;

@@ -4,9 +4,9 @@ use clap::{Parser, Subcommand};
 use smsguard::Label;
 use smsguard_model::Config;
 use smsguard_train::pipeline::{self, PipelineOptions};
-use smsguard_train::trainer::TrainOptions;
+use smsguard_train::trainer::{Selection, TrainOptions};
 use smsguard_train::vocab::VocabOptions;
-use smsguard_train::{data, split, synth};
+use smsguard_train::{cv, data, split, synth};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -15,6 +15,138 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Which epoch training keeps (see `smsguard_train::trainer::Selection`).
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Select {
+    /// The last epoch of the schedule.
+    Last,
+    /// The best validation epoch, with early stopping.
+    Best,
+}
+
+/// What a training run learns from and how: shared by `train` and `cv`.
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Labelled files (label<TAB>text[<TAB>source]); their template-group training side is used.
+    #[arg(long = "data", num_args = 1.., default_values = ["../shared/data/dev.tsv"])]
+    data: Vec<PathBuf>,
+    /// Train on the synthetic corpus only (ignores --data).
+    #[arg(long)]
+    synthetic_only: bool,
+    /// Synthetic messages to add.
+    #[arg(long, default_value_t = 60_000)]
+    synthetic: usize,
+    /// Seed of the synthetic corpus.
+    #[arg(long, default_value_t = 1)]
+    synthetic_seed: u64,
+    /// Model size.
+    #[arg(long, value_enum, default_value_t = Size::Default)]
+    size: Size,
+    /// Vocabulary size.
+    #[arg(long, default_value_t = 6000)]
+    vocab_size: usize,
+    /// Feed-forward width (overrides the size preset).
+    #[arg(long)]
+    d_ffn: Option<usize>,
+    /// Longest input in tokens, [CLS] included (overrides the size preset).
+    #[arg(long)]
+    max_len: Option<usize>,
+    /// Passes over the data.
+    #[arg(long, default_value_t = 8)]
+    epochs: usize,
+    /// Keep the weights of the last epoch of the schedule (`last`, reproducible and not
+    /// swayed by a noisy validation score), or of the best validation epoch (`best`: fewest
+    /// verification then transactional messages called marketing, then macro-F1; stops
+    /// after --patience epochs without a better one).
+    #[arg(long, value_enum, default_value = "last")]
+    select: Select,
+    /// Epochs without a better validation epoch before stopping (with --select best).
+    #[arg(long, default_value_t = 2)]
+    patience: usize,
+    /// Stop (keeping the best epoch) after this many minutes. Off by default: where a
+    /// wall-clock budget cuts training depends on the machine's speed, so a run with one is
+    /// not reproducible.
+    #[arg(long)]
+    max_minutes: Option<f64>,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    /// Seed for initialization, shuffling, dropout and augmentation.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Share of input tokens replaced by [UNK] in each training batch (augmentation).
+    #[arg(long, default_value_t = 0.0)]
+    token_dropout: f64,
+    /// Share of input tokens replaced by a random token of the training corpus in each
+    /// training batch (augmentation: ordinary words stop being evidence of one class).
+    #[arg(long, default_value_t = 0.0)]
+    token_noise: f64,
+}
+
+impl TrainArgs {
+    /// The pipeline's options, holding out `holdout`.
+    fn options(
+        &self,
+        holdout: split::Holdout,
+        eval: Vec<PathBuf>,
+        checkpoint_dir: Option<PathBuf>,
+    ) -> Result<PipelineOptions> {
+        if !(0.0..1.0).contains(&self.token_dropout) {
+            bail!(
+                "--token-dropout {}: expected a share in [0, 1)",
+                self.token_dropout
+            );
+        }
+        if !(0.0..1.0).contains(&self.token_noise) {
+            bail!(
+                "--token-noise {}: expected a share in [0, 1)",
+                self.token_noise
+            );
+        }
+        if self.synthetic_only && self.synthetic == 0 {
+            bail!("--synthetic-only needs --synthetic N with N > 0");
+        }
+        let mut config = match self.size {
+            Size::Default => Config::default(),
+            Size::Tiny => Config::tiny(0),
+        };
+        config.d_ffn = self.d_ffn.unwrap_or(config.d_ffn);
+        config.max_len = self.max_len.unwrap_or(config.max_len);
+        Ok(PipelineOptions {
+            data: if self.synthetic_only {
+                Vec::new()
+            } else {
+                self.data.clone()
+            },
+            synthetic: self.synthetic,
+            synthetic_seed: self.synthetic_seed,
+            holdout,
+            config,
+            vocab: VocabOptions {
+                vocab_size: self.vocab_size,
+                ..VocabOptions::default()
+            },
+            train: TrainOptions {
+                epochs: self.epochs,
+                lr: self.lr,
+                seed: self.seed,
+                token_dropout: self.token_dropout,
+                token_noise: self.token_noise,
+                max_minutes: self.max_minutes,
+                select: match self.select {
+                    Select::Last => Selection::Last,
+                    Select::Best => Selection::Best {
+                        patience: self.patience,
+                    },
+                },
+                ..TrainOptions::default()
+            },
+            eval,
+            checkpoint_dir,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -48,18 +180,8 @@ enum Command {
     },
     /// Train a model and export it as int8.
     Train {
-        /// Labelled files (label<TAB>text[<TAB>source]); their template-group training side is used.
-        #[arg(long = "data", num_args = 1.., default_values = ["../shared/data/dev.tsv"])]
-        data: Vec<PathBuf>,
-        /// Train on the synthetic corpus only (ignores --data).
-        #[arg(long)]
-        synthetic_only: bool,
-        /// Synthetic messages to add.
-        #[arg(long, default_value_t = 60_000)]
-        synthetic: usize,
-        /// Seed of the synthetic corpus.
-        #[arg(long, default_value_t = 1)]
-        synthetic_seed: u64,
+        #[command(flatten)]
+        args: TrainArgs,
         /// Where to write the int8 model.
         #[arg(long, default_value = "smsguard.smsg")]
         out: PathBuf,
@@ -69,43 +191,31 @@ enum Command {
         /// Files to evaluate at the end, every row (float and int8).
         #[arg(long = "eval", num_args = 1..)]
         eval: Vec<PathBuf>,
-        /// Model size.
-        #[arg(long, value_enum, default_value_t = Size::Default)]
-        size: Size,
-        /// Vocabulary size.
-        #[arg(long, default_value_t = 6000)]
-        vocab_size: usize,
-        /// Feed-forward width (overrides the size preset).
-        #[arg(long)]
-        d_ffn: Option<usize>,
-        /// Longest input in tokens, [CLS] included (overrides the size preset).
-        #[arg(long)]
-        max_len: Option<usize>,
-        /// Most passes over the data.
-        #[arg(long, default_value_t = 8)]
-        epochs: usize,
-        /// Stop (keeping the best epoch) after this many minutes. Off by default: where a
-        /// wall-clock budget cuts training depends on the machine's speed, so a run with one is
-        /// not reproducible.
-        #[arg(long)]
-        max_minutes: Option<f64>,
-        /// Peak learning rate.
-        #[arg(long, default_value_t = 2e-3)]
-        lr: f64,
-        /// Seed for initialization, shuffling, dropout and augmentation.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Share of input tokens replaced by [UNK] in each training batch (augmentation).
-        #[arg(long, default_value_t = 0.0)]
-        token_dropout: f64,
-        /// Share of input tokens replaced by a random token of the training corpus in each
-        /// training batch (augmentation: ordinary words stop being evidence of one class).
-        #[arg(long, default_value_t = 0.0)]
-        token_noise: f64,
         /// Share of template groups held out for validation.
         #[arg(long, default_value_t = 0.15)]
         val: f64,
         /// Also write the summary as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Cross-validate: train one model per fold of template groups, each holding out its fold,
+    /// and score every real message with the model that never saw its template. A measure over
+    /// all of --data (with all of its verification messages) instead of one 15% side; what a
+    /// model change must beat, by more than the spread between folds and seeds.
+    Cv {
+        #[command(flatten)]
+        args: TrainArgs,
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Run only these folds (0-based; default all), to spread the work over machines or
+        /// runs; each fold's result is the same whichever others run.
+        #[arg(long, num_args = 1..)]
+        only: Vec<usize>,
+        /// Folds trained at once (each on its share of the cores; results do not depend on it).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Also write per-fold and pooled reports, and every out-of-fold prediction, as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -252,66 +362,15 @@ fn main() -> Result<()> {
     }
     match Cli::parse().command {
         Command::Train {
-            data,
-            synthetic_only,
-            synthetic,
-            synthetic_seed,
+            args,
             out,
             checkpoint_dir,
             eval,
-            size,
-            vocab_size,
-            d_ffn,
-            max_len,
-            epochs,
-            max_minutes,
-            lr,
-            seed,
-            token_dropout,
-            token_noise,
             val,
             json,
         } => {
             tune_allocator();
-            if !(0.0..1.0).contains(&token_dropout) {
-                bail!("--token-dropout {token_dropout}: expected a share in [0, 1)");
-            }
-            if !(0.0..1.0).contains(&token_noise) {
-                bail!("--token-noise {token_noise}: expected a share in [0, 1)");
-            }
-            if synthetic_only && synthetic == 0 {
-                bail!("--synthetic-only needs --synthetic N with N > 0");
-            }
-            let opts = PipelineOptions {
-                data: if synthetic_only { Vec::new() } else { data },
-                synthetic,
-                synthetic_seed,
-                val,
-                config: {
-                    let mut c = match size {
-                        Size::Default => Config::default(),
-                        Size::Tiny => Config::tiny(0),
-                    };
-                    c.d_ffn = d_ffn.unwrap_or(c.d_ffn);
-                    c.max_len = max_len.unwrap_or(c.max_len);
-                    c
-                },
-                vocab: VocabOptions {
-                    vocab_size,
-                    ..VocabOptions::default()
-                },
-                train: TrainOptions {
-                    epochs,
-                    lr,
-                    seed,
-                    token_dropout,
-                    token_noise,
-                    max_minutes,
-                    ..TrainOptions::default()
-                },
-                eval,
-                checkpoint_dir,
-            };
+            let opts = args.options(split::Holdout::Share(val), eval, checkpoint_dir)?;
             let r = pipeline::run(&opts)?;
             std::fs::write(&out, &r.model_bytes)
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -347,6 +406,46 @@ fn main() -> Result<()> {
                     "quantization": r.quant,
                 });
                 std::fs::write(&path, serde_json::to_string_pretty(&summary)?)?;
+            }
+        }
+        Command::Cv {
+            args,
+            folds,
+            only,
+            jobs,
+            json,
+        } => {
+            tune_allocator();
+            let opts = args.options(split::Holdout::Fold { k: folds, i: 0 }, Vec::new(), None)?;
+            let r = cv::run(&opts, &cv::CvOptions { folds, only, jobs })?;
+            for f in &r.per_fold {
+                println!(
+                    "fold {}: macro-F1 {:.4}, one per template {:.4}, verification->marketing {}, transactional->marketing {} ({} messages)",
+                    f.fold,
+                    f.report.macro_f1,
+                    f.one_per_template.macro_f1,
+                    f.report.verification_as_marketing,
+                    f.report.transactional_as_marketing,
+                    f.report.n
+                );
+            }
+            println!(
+                "\nfold macro-F1: mean {:.4}, range {:.4}-{:.4}; one per template: mean {:.4}, range {:.4}-{:.4}",
+                r.fold_macro_f1.mean,
+                r.fold_macro_f1.min,
+                r.fold_macro_f1.max,
+                r.fold_one_per_template_macro_f1.mean,
+                r.fold_one_per_template_macro_f1.min,
+                r.fold_one_per_template_macro_f1.max
+            );
+            println!("\n== pooled, every held-out message ==\n{}", r.pooled);
+            println!(
+                "== pooled, one per (class, template group) ==\n{}",
+                r.pooled_one_per_template
+            );
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&r)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
         }
         Command::Eval {

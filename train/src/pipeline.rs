@@ -24,8 +24,8 @@ pub struct PipelineOptions {
     pub synthetic: usize,
     /// Seed of the synthetic corpus.
     pub synthetic_seed: u64,
-    /// Share of template groups held out for validation.
-    pub val: f64,
+    /// Template groups held out for validation (of the real files and of the synthetic corpus).
+    pub holdout: split::Holdout,
     /// Model size.
     pub config: Config,
     /// Tokenizer learning.
@@ -90,7 +90,7 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Example>> {
 /// Run training end to end.
 pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
     let real = load_all(&opts.data)?;
-    let real_split = split::split(real, opts.val);
+    let real_split = split::split_by(real, opts.holdout);
     let synthetic = if opts.synthetic > 0 {
         synth::Grammar::embedded()?.generate(&synth::Options {
             n: opts.synthetic,
@@ -100,7 +100,7 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
     } else {
         Vec::new()
     };
-    let synth_split = split::split(synthetic, opts.val);
+    let synth_split = split::split_by(synthetic, opts.holdout);
     let mut train_set = real_split.train;
     train_set.extend(synth_split.train);
     // Early stopping listens to real messages when there are any.

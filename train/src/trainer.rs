@@ -82,8 +82,8 @@ pub struct TrainOptions {
     pub weight_decay: f64,
     /// Share of steps spent warming up.
     pub warmup: f64,
-    /// Stop after this many epochs without a better validation macro-F1.
-    pub patience: usize,
+    /// Which epoch's weights to keep.
+    pub select: Selection,
     /// Share of input tokens (never `[CLS]`) replaced by `[UNK]` in each training batch, drawn
     /// afresh every epoch: the model cannot lean on one word or one template's signature, and
     /// learns to read messages whose words the tokenizer has not seen.
@@ -110,7 +110,7 @@ impl Default for TrainOptions {
             lr: 2e-3,
             weight_decay: 0.01,
             warmup: 0.05,
-            patience: 2,
+            select: Selection::Last,
             token_dropout: 0.0,
             token_noise: 0.0,
             seed: 1,
@@ -118,6 +118,32 @@ impl Default for TrainOptions {
             progress: true,
         }
     }
+}
+
+/// Which epoch's weights training keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Run every epoch of the schedule (warm-up, cosine decay to a tenth) and keep the last:
+    /// no choice rests on the validation side, whose few verification messages make its score
+    /// jump by more than an epoch changes it (two runs of one command once stopped at epoch 3
+    /// and kept epoch 1 because of one dip). The default.
+    Last,
+    /// Keep the best epoch on the validation side, stopping after `patience` epochs without a
+    /// better one. Best means fewest verification messages called marketing, then fewest
+    /// transactional called marketing, then the highest macro-F1: the safety counts first.
+    Best {
+        /// Epochs without improvement before stopping.
+        patience: usize,
+    },
+}
+
+/// How an epoch ranks under [`Selection::Best`]: higher is better.
+fn selection_key(r: &Report) -> (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, f64) {
+    (
+        std::cmp::Reverse(r.verification_as_marketing),
+        std::cmp::Reverse(r.transactional_as_marketing),
+        r.macro_f1,
+    )
 }
 
 /// One epoch's log line.
@@ -293,6 +319,7 @@ pub fn train(
     };
     let mut history = Vec::new();
     let mut best: Option<(f64, usize, Snapshot)> = None;
+    let mut best_key = None;
     let mut step = 0usize;
     let mut out_of_time = false;
     for epoch in 1..=opts.epochs {
@@ -390,25 +417,30 @@ pub fn train(
             )
         });
         history.push(log);
-        if best
-            .as_ref()
-            .is_none_or(|(f1, _, _)| val_report.macro_f1 > *f1)
-        {
-            best = Some((val_report.macro_f1, epoch, snapshot(&varmap)?));
-        } else if best
-            .as_ref()
-            .is_some_and(|(_, e, _)| epoch - e >= opts.patience)
-        {
-            bar.suspend(|| {
-                eprintln!(
-                    "no better validation macro-F1 for {} epochs: stopping",
-                    opts.patience
-                )
-            });
-            break;
+        match opts.select {
+            Selection::Last => {
+                if epoch == opts.epochs || out_of_time {
+                    best = Some((val_report.macro_f1, epoch, snapshot(&varmap)?));
+                }
+            }
+            Selection::Best { patience } => {
+                let key = selection_key(&val_report);
+                if best_key.as_ref().is_none_or(|k| key > *k) {
+                    best_key = Some(key);
+                    best = Some((val_report.macro_f1, epoch, snapshot(&varmap)?));
+                } else if best.as_ref().is_some_and(|(_, e, _)| epoch - e >= patience) {
+                    bar.suspend(|| {
+                        eprintln!("no better validation epoch for {patience} epochs: stopping")
+                    });
+                    break;
+                }
+            }
         }
         if out_of_time {
             bar.suspend(|| eprintln!("time budget reached: stopping"));
+            if best.is_none() {
+                best = Some((val_report.macro_f1, epoch, snapshot(&varmap)?));
+            }
             break;
         }
     }
