@@ -1,5 +1,6 @@
-//! Checks on the real messages in `../shared/data/dev.tsv`: the loader reads every row, the
-//! template-group split is sane, and normalization erases the digit-masking artifact.
+//! Checks on the real messages in `../shared/data/` (`dev.tsv`, `personal.tsv`, `modern.tsv`):
+//! the loader reads every row, the template-group split is sane, and normalization erases the
+//! digit-masking artifact.
 //! Skipped (with a message) when `../shared` is not next to the checkout; failed under CI.
 
 use smsguard::normalize::normalize;
@@ -8,8 +9,12 @@ use smsguard_train::{data, split};
 use std::collections::HashSet;
 
 fn dev() -> Option<Vec<data::Example>> {
-    let path = smsguard_harness::shared_dev_tsv("this real-data check")?;
-    Some(data::read_tsv(&path).expect("dev.tsv parses"))
+    let mut all = Vec::new();
+    for file in ["dev.tsv", "personal.tsv", "modern.tsv"] {
+        let path = smsguard_harness::shared_data(file, "this real-data check")?;
+        all.extend(data::read_tsv(&path).unwrap_or_else(|e| panic!("{file} parses: {e}")));
+    }
+    Some(all)
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! A tiny model trains end to end (tokenizer, candle training, int8 export, reload) in seconds,
 //! beats chance by a wide margin, and the int8 model agrees with the float one.
 
+use smsguard::Label;
 use smsguard_model::Config;
 use smsguard_train::pipeline::{run, PipelineOptions};
 use smsguard_train::trainer::TrainOptions;
@@ -219,7 +220,7 @@ fn cross_validation_scores_every_message_once_out_of_fold() {
         assert!(Holdout::Fold { k: 3, i: p.fold }.holds(&examples[p.row].text));
         assert_eq!(p.truth, examples[p.row].label);
     }
-    let mut summed = [[0usize; 3]; 3];
+    let mut summed = [[0usize; Label::COUNT]; Label::COUNT];
     for f in &all.per_fold {
         assert!(
             f.report.n > 200,

@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 
-LABELS = ("marketing", "verification", "transactional")
+LABELS = ("marketing", "verification", "transactional", "personal")
 FT_PREFIX = "__label__"
 TIMING_MAX = 2000  # messages timed per eval file
 TIMING_WARMUP = 20  # untimed calls before timing
@@ -111,10 +111,10 @@ def metrics(truth, pred):
       precision = tp / (tp + fp), 0 when nothing was predicted as the class;
       recall    = tp / (tp + fn), 0 when the class is absent from truth;
       f1        = 2PR / (P + R), 0 when P + R == 0;
-      except: a class absent from BOTH truth and predictions has nothing to
-      find and nothing falsely found, so P = R = F1 = 1. A class absent from
-      truth but predicted gets F1 0 (its false positives are errors).
-      macro_f1 is always the mean of the three per-class F1 values.
+      macro_f1 is the mean F1 over the classes present in truth, as
+      smsguard-train's metrics compute it (a set without personal messages
+      is scored on three classes; predictions of an absent class still cost
+      the other classes' precision).
     """
     idx = {lab: i for i, lab in enumerate(LABELS)}
     conf = [[0] * len(LABELS) for _ in LABELS]
@@ -125,14 +125,12 @@ def metrics(truth, pred):
         tp = conf[i][i]
         support = sum(conf[i])
         predicted = sum(conf[r][i] for r in range(len(LABELS)))
-        if support == 0 and predicted == 0:
-            p = r = f = 1.0
-        else:
-            p = tp / predicted if predicted else 0.0
-            r = tp / support if support else 0.0
-            f = 2 * p * r / (p + r) if (p + r) > 0 else 0.0
+        p = tp / predicted if predicted else 0.0
+        r = tp / support if support else 0.0
+        f = 2 * p * r / (p + r) if (p + r) > 0 else 0.0
         prec[lab], rec[lab], f1[lab] = p, r, f
-    macro = sum(f1[lab] for lab in LABELS) / len(LABELS)
+    present = [lab for i, lab in enumerate(LABELS) if sum(conf[i]) > 0]
+    macro = sum(f1[lab] for lab in present) / len(present) if present else 0.0
     return {
         "n": len(truth),
         "macro_f1": round(macro, 6),
@@ -141,6 +139,7 @@ def metrics(truth, pred):
         "recall": {k: round(v, 6) for k, v in rec.items()},
         "confusion": conf,
         "verification_to_marketing": conf[idx["verification"]][idx["marketing"]],
+        "personal_to_marketing": conf[idx["personal"]][idx["marketing"]],
     }
 
 

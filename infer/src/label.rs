@@ -1,4 +1,4 @@
-//! The three classes, as defined in the project's LABELS.md.
+//! The four classes, as defined in the project's LABELS.md.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,11 +12,22 @@ pub enum Label {
     Verification,
     /// Tells the recipient about their own account, order, service or appointment.
     Transactional,
+    /// A person's own words to the recipient: chat, arrangements, replies, forwarded greetings.
+    /// Never folded.
+    Personal,
 }
 
 impl Label {
     /// Every label, in index order (the order of the model's outputs).
-    pub const ALL: [Label; 3] = [Label::Marketing, Label::Verification, Label::Transactional];
+    pub const ALL: [Label; 4] = [
+        Label::Marketing,
+        Label::Verification,
+        Label::Transactional,
+        Label::Personal,
+    ];
+
+    /// How many labels there are.
+    pub const COUNT: usize = Label::ALL.len();
 
     /// The label's name as written in data files and JSON output.
     pub fn as_str(self) -> &'static str {
@@ -24,6 +35,7 @@ impl Label {
             Label::Marketing => "marketing",
             Label::Verification => "verification",
             Label::Transactional => "transactional",
+            Label::Personal => "personal",
         }
     }
 
@@ -52,7 +64,7 @@ impl fmt::Display for UnknownLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown label {:?}: expected one of marketing, verification, transactional",
+            "unknown label {:?}: expected one of marketing, verification, transactional, personal",
             self.0
         )
     }
@@ -82,7 +94,7 @@ mod tests {
             assert_eq!(l.index(), i);
             assert_eq!(Label::from_index(i), Some(l));
         }
-        assert_eq!(Label::from_index(3), None);
+        assert_eq!(Label::from_index(4), None);
         for bad in ["", "Marketing", "spam", " marketing"] {
             assert!(bad.parse::<Label>().is_err(), "{bad:?}");
         }

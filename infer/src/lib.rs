@@ -1,8 +1,9 @@
 //! # smsguard
 //!
-//! Sort a Chinese SMS into **marketing**, **verification** (a one-time code) or
-//! **transactional** (a notice about the recipient's own account, order or appointment), on
-//! the device, so marketing can be folded while no code or bank alert is ever lost.
+//! Sort a Chinese SMS into **marketing**, **verification** (a one-time code),
+//! **transactional** (a notice about the recipient's own account, order or appointment) or
+//! **personal** (a person's own words), on the device, so marketing can be folded while no
+//! code, bank alert or person's message is ever lost.
 //!
 //! ```no_run
 //! use smsguard::{Classifier, Label};
@@ -22,7 +23,8 @@
 //! (and the `x` runs that mask them in some corpora), URLs and e-mail addresses with
 //! placeholders; the [`tokenizer`] cuts CJK runs with jieba's algorithm over a small dictionary
 //! stored in the model and applies byte-pair merges; a small transformer encoder with int8
-//! weights and f32 activations scores the three classes.
+//! weights and f32 activations scores the classes the model file names (four; files from before
+//! `personal` name three and still load).
 //!
 //! A [`Classifier`] is immutable and `Send + Sync`: share one across threads. Scratch buffers
 //! belong to the calling thread (reused from call to call, never shared), so the hot path
@@ -96,12 +98,14 @@ pub mod internals {
         crate::format::seal(body)
     }
 
-    /// Class probabilities for token ids, without normalization or tokenization.
-    pub fn forward(c: &crate::Classifier, ids: &[u32]) -> [f32; 3] {
+    /// Class probabilities for token ids, without normalization or tokenization, indexed by
+    /// [`Label::index`](crate::Label::index) (0 for labels the model does not know).
+    pub fn forward(c: &crate::Classifier, ids: &[u32]) -> [f32; crate::Label::COUNT] {
         let mut b = crate::net::Buffers::default();
-        let mut p = [0.0f32; 3];
-        c.net.forward(ids, &mut b, &mut p);
-        p
+        let mut p = [0.0f32; crate::Label::COUNT];
+        let n = c.outputs.len();
+        c.net.forward(ids, &mut b, &mut p[..n]);
+        c.by_label(&p[..n])
     }
 }
 pub use label::{Label, UnknownLabel};
@@ -158,14 +162,15 @@ pub struct Prediction {
     pub label: Label,
     /// Its probability.
     pub confidence: f32,
-    /// The probability of every class, indexed by [`Label::index`].
-    pub scores: [f32; 3],
+    /// The probability of every class, indexed by [`Label::index`]. A class the model was not
+    /// trained with (`personal` in a three-class model file) scores 0.
+    pub scores: [f32; Label::COUNT],
     /// The verification code, sender, pickup code and opt-out instruction found in the text
     /// (see [`extract()`]). They are read whatever the label: a code is worth showing even when
     /// the model disagrees, and transactional notices carry opt-out lines too.
     pub found: Extraction,
     /// Whether a client may fold the message away: the model says marketing **and** no
-    /// verification code was found. A message with a code is always surfaced, so a code
+    /// verification code was found. Personal messages are never folded. A message with a code is always surfaced, so a code
     /// misread as marketing is never hidden (the safety rule; the README gives its cost).
     pub fold: bool,
     /// The message is longer than [`normalize::MAX_CHARS`] characters: only its first
@@ -240,7 +245,33 @@ pub struct ModelInfo {
 pub struct Classifier {
     tokenizer: tokenizer::Tokenizer,
     net: net::Net,
+    /// The label of each model output, in output order.
+    outputs: Vec<Label>,
     info: ModelInfo,
+}
+
+/// The labels of a model file's outputs: known names, each at most once, at least two. A file
+/// stores its labels, so three-class files (before `personal`) load as they are.
+fn output_labels(names: &[String]) -> Result<Vec<Label>, Error> {
+    let mut out: Vec<Label> = Vec::with_capacity(names.len());
+    for name in names {
+        let l: Label = name
+            .parse()
+            .map_err(|e: UnknownLabel| Error::Model(format!("model output label: {e}")))?;
+        if out.contains(&l) {
+            return Err(Error::Model(format!(
+                "label {name:?} names two model outputs: expected each label once"
+            )));
+        }
+        out.push(l);
+    }
+    if out.len() < 2 {
+        return Err(Error::Model(format!(
+            "the model has {} output labels: expected at least two",
+            out.len()
+        )));
+    }
+    Ok(out)
 }
 
 /// Per-call scratch space.
@@ -286,13 +317,7 @@ impl Classifier {
     /// Load a model from its bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, Error> {
         let file = format::ModelFile::from_bytes(bytes)?;
-        let names: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();
-        if file.labels != names {
-            return Err(Error::Model(format!(
-                "labels {:?}, expected {names:?}",
-                file.labels
-            )));
-        }
+        let outputs = output_labels(&file.labels)?;
         let tokenizer = tokenizer::Tokenizer::new(file.vocab.clone(), &file.merges, &file.dict)
             .map_err(|e| Error::Model(e.0))?;
         let net = net::Net::from_file(&file).map_err(Error::Model)?;
@@ -309,8 +334,18 @@ impl Classifier {
         Ok(Classifier {
             tokenizer,
             net,
+            outputs,
             info,
         })
+    }
+
+    /// Output-order values placed by [`Label::index`], 0 for labels the model lacks.
+    fn by_label(&self, out: &[f32]) -> [f32; Label::COUNT] {
+        let mut scores = [0.0f32; Label::COUNT];
+        for (l, &v) in self.outputs.iter().zip(out) {
+            scores[l.index()] = v;
+        }
+        scores
     }
 
     /// Facts about the model.
@@ -354,9 +389,14 @@ impl Classifier {
     pub fn classify_explained(&self, text: &str) -> Explained {
         let mut s = Scratch::default();
         let prediction = self.classify_with(text, &mut s);
-        let label = prediction.label.index();
-        let log_odds = |z: &[f32; 3]| {
-            let others: f32 = (0..3)
+        let n = self.outputs.len();
+        let label = self
+            .outputs
+            .iter()
+            .position(|&l| l == prediction.label)
+            .expect("the predicted label is one of the model's outputs");
+        let log_odds = |z: &[f32]| {
+            let others: f32 = (0..n)
                 .filter(|&j| j != label)
                 .map(|j| (z[j] - z[label]).exp())
                 .sum();
@@ -369,7 +409,8 @@ impl Classifier {
         let mut kept = vec![(0.0f64, 0u32); k];
         let mut left = vec![(0.0f64, 0u32); k];
         let mut mask = vec![false; k];
-        let mut logits = [0.0f32; 3];
+        let mut logits = [0.0f32; Label::COUNT];
+        let logits = &mut logits[..n];
         let mut rng = 0x9E37_79B9_7F4A_7C15u64;
         for _ in 0..Explained::SAMPLES {
             s.ids.clear();
@@ -385,8 +426,8 @@ impl Classifier {
                 }
             }
             s.ids.truncate(max);
-            self.net.logits(&s.ids, &mut s.net, &mut logits);
-            let f = f64::from(log_odds(&logits));
+            self.net.logits(&s.ids, &mut s.net, logits);
+            let f = f64::from(log_odds(logits));
             for i in 0..k {
                 let acc = if mask[i] { &mut kept[i] } else { &mut left[i] };
                 acc.0 += f;
@@ -442,14 +483,16 @@ impl Classifier {
         // Everything below reads this prefix only, so the work is bounded by a constant.
         let read = normalize::readable_prefix(text);
         self.encode(read, s);
-        let mut scores = [0.0f32; 3];
-        self.net.forward(&s.ids, &mut s.net, &mut scores);
-        let (best, &confidence) = scores
+        let n = self.outputs.len();
+        let mut out = [0.0f32; Label::COUNT];
+        self.net.forward(&s.ids, &mut s.net, &mut out[..n]);
+        let (best, &confidence) = out[..n]
             .iter()
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
-            .expect("three scores");
-        let label = Label::from_index(best).expect("three labels");
+            .expect("a model has at least two outputs");
+        let label = self.outputs[best];
+        let scores = self.by_label(&out[..n]);
         let found = extract(read);
         Prediction {
             label,
@@ -499,6 +542,8 @@ mod tests {
             (Label::Marketing, &with_code, false),
             (Label::Verification, &with_code, false),
             (Label::Transactional, &without, false),
+            (Label::Personal, &without, false),
+            (Label::Personal, &with_code, false),
         ];
         for (label, found, fold) in table {
             assert_eq!(may_fold(label, found), fold, "{label:?} {found:?}");

@@ -11,7 +11,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Classify Chinese SMS as marketing, verification code or transactional notice.
+/// Classify Chinese SMS as marketing, verification code, transactional notice or personal message.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {

@@ -49,7 +49,7 @@ impl Default for Config {
             n_heads: 4,
             d_ffn: 128,
             max_len: 64,
-            n_labels: 3,
+            n_labels: smsguard::Label::COUNT,
             dropout: 0.1,
             layer_norm_eps: 1e-5,
         }
@@ -66,7 +66,7 @@ impl Config {
             n_heads: 2,
             d_ffn: 32,
             max_len: 32,
-            n_labels: 3,
+            n_labels: smsguard::Label::COUNT,
             dropout: 0.1,
             layer_norm_eps: 1e-5,
         }

@@ -47,7 +47,7 @@ pub struct OutOfFold {
     #[serde(serialize_with = "label_name")]
     pub predicted: Label,
     /// The int8 model's probabilities, by [`Label::index`].
-    pub scores: [f32; 3],
+    pub scores: [f32; Label::COUNT],
 }
 
 fn label_name<S: serde::Serializer>(l: &Label, s: S) -> Result<S::Ok, S::Error> {
@@ -299,7 +299,7 @@ mod tests {
             fold: 0,
             truth,
             predicted,
-            scores: [0.0; 3],
+            scores: [0.0; Label::COUNT],
         };
         let preds = vec![
             pred(0, Label::Verification, Label::Verification),

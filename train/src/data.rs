@@ -136,12 +136,12 @@ fn clip(s: &str) -> String {
 
 /// How many messages each label has.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LabelCounts(pub [usize; 3]);
+pub struct LabelCounts(pub [usize; Label::COUNT]);
 
 impl LabelCounts {
     /// Count the labels of `examples`.
     pub fn of(examples: &[Example]) -> LabelCounts {
-        let mut c = [0; 3];
+        let mut c = [0; Label::COUNT];
         for e in examples {
             c[e.label.index()] += 1;
         }
@@ -163,7 +163,7 @@ impl LabelCounts {
         match present.len() {
             0 => Err("the data set is empty: expected labelled messages".into()),
             1 => Err(format!(
-                "the data set has only one class ({}): expected at least two of marketing, verification, transactional",
+                "the data set has only one class ({}): expected at least two of marketing, verification, transactional, personal",
                 present[0]
             )),
             _ => Ok(()),
@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(ex[0].source, "x");
         assert_eq!(ex[1].text, "验证码1234");
         assert_eq!(ex[1].source, "");
-        assert_eq!(LabelCounts::of(&ex).0, [1, 1, 0]);
+        assert_eq!(LabelCounts::of(&ex).0, [1, 1, 0, 0]);
     }
 
     #[test]
@@ -258,16 +258,16 @@ mod tests {
 
     #[test]
     fn trainable_checks() {
-        assert!(LabelCounts([0, 0, 0])
+        assert!(LabelCounts([0, 0, 0, 0])
             .check_trainable()
             .unwrap_err()
             .contains("empty"));
-        let one = LabelCounts([5, 0, 0]).check_trainable().unwrap_err();
+        let one = LabelCounts([5, 0, 0, 0]).check_trainable().unwrap_err();
         assert!(one.contains("only one class (marketing)"), "{one}");
-        assert!(LabelCounts([5, 0, 1]).check_trainable().is_ok());
+        assert!(LabelCounts([5, 0, 1, 2]).check_trainable().is_ok());
         assert_eq!(
-            LabelCounts([5, 0, 1]).to_string(),
-            "6 messages (marketing 5, verification 0, transactional 1)"
+            LabelCounts([5, 0, 1, 2]).to_string(),
+            "8 messages (marketing 5, verification 0, transactional 1, personal 2)"
         );
     }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Confusion {
     /// `matrix[true][predicted]`, indexed by [`Label::index`].
-    pub matrix: [[usize; 3]; 3],
+    pub matrix: [[usize; Label::COUNT]; Label::COUNT],
 }
 
 /// Precision, recall and F1 of one class.
@@ -40,10 +40,13 @@ pub struct Report {
     pub classes: Vec<ClassScores>,
     /// Verification messages called marketing: the worst error.
     pub verification_as_marketing: usize,
+    /// Personal messages called marketing: as bad (a person's words folded away).
+    pub personal_as_marketing: usize,
     /// Transactional messages called marketing: the next worst.
     pub transactional_as_marketing: usize,
-    /// The confusion matrix, rows true, columns predicted (marketing, verification, transactional).
-    pub confusion: [[usize; 3]; 3],
+    /// The confusion matrix, rows true, columns predicted (marketing, verification,
+    /// transactional, personal).
+    pub confusion: [[usize; Label::COUNT]; Label::COUNT],
 }
 
 impl Confusion {
@@ -56,14 +59,14 @@ impl Confusion {
     pub fn report(&self) -> Report {
         let m = &self.matrix;
         let n: usize = m.iter().flatten().sum();
-        let correct: usize = (0..3).map(|i| m[i][i]).sum();
+        let correct: usize = (0..Label::COUNT).map(|i| m[i][i]).sum();
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let classes: Vec<ClassScores> = Label::ALL
             .iter()
             .map(|l| {
                 let i = l.index();
                 let support: usize = m[i].iter().sum();
-                let predicted: usize = (0..3).map(|r| m[r][i]).sum();
+                let predicted: usize = (0..Label::COUNT).map(|r| m[r][i]).sum();
                 let precision = ratio(m[i][i], predicted);
                 let recall = ratio(m[i][i], support);
                 let f1 = if precision + recall > 0.0 {
@@ -91,6 +94,7 @@ impl Confusion {
             accuracy: ratio(correct, n),
             macro_f1,
             verification_as_marketing: m[Label::Verification.index()][Label::Marketing.index()],
+            personal_as_marketing: m[Label::Personal.index()][Label::Marketing.index()],
             transactional_as_marketing: m[Label::Transactional.index()][Label::Marketing.index()],
             classes,
             confusion: *m,
@@ -119,22 +123,21 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "verification->marketing {}   transactional->marketing {}",
-            self.verification_as_marketing, self.transactional_as_marketing
+            "verification->marketing {}   personal->marketing {}   transactional->marketing {}",
+            self.verification_as_marketing,
+            self.personal_as_marketing,
+            self.transactional_as_marketing
         )?;
         writeln!(
             f,
-            "confusion (rows true, columns predicted: marketing verification transactional)"
+            "confusion (rows true, columns predicted: marketing verification transactional personal)"
         )?;
         for (l, row) in Label::ALL.iter().zip(&self.confusion) {
-            writeln!(
-                f,
-                "  {:<14} {:>7} {:>7} {:>7}",
-                l.as_str(),
-                row[0],
-                row[1],
-                row[2]
-            )?;
+            write!(f, "  {:<14}", l.as_str())?;
+            for n in row {
+                write!(f, " {n:>7}")?;
+            }
+            writeln!(f)?;
         }
         Ok(())
     }
@@ -181,5 +184,24 @@ mod tests {
         let mut c = Confusion::default();
         c.add(Marketing, Marketing);
         assert_eq!(c.report().macro_f1, 1.0, "absent classes do not count");
+    }
+
+    #[test]
+    fn personal_counts_like_any_class() {
+        let mut c = Confusion::default();
+        for (t, p) in [
+            (Personal, Personal),
+            (Personal, Marketing),
+            (Marketing, Marketing),
+            (Marketing, Personal),
+        ] {
+            c.add(t, p);
+        }
+        let r = c.report();
+        assert_eq!(r.personal_as_marketing, 1);
+        // marketing P 1/2 R 1/2, personal P 1/2 R 1/2; the two absent classes do not count.
+        assert!((r.macro_f1 - 0.5).abs() < 1e-12, "{}", r.macro_f1);
+        assert_eq!(r.classes.len(), 4);
+        assert!(r.to_string().contains("personal->marketing 1"));
     }
 }

@@ -190,7 +190,7 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
 pub fn evaluate_both(
     name: &str,
     examples: &[Example],
-    float: &[[f32; 3]],
+    float: &[[f32; Label::COUNT]],
     classifier: &Classifier,
 ) -> Evaluation {
     let (mut f, mut q, mut agree) = (Confusion::default(), Confusion::default(), 0usize);
@@ -276,7 +276,7 @@ pub fn load_checkpoint(dir: &Path) -> Result<Checkpoint> {
 }
 
 /// Float predictions of a checkpoint on messages.
-pub fn predict_float(ck: &Checkpoint, examples: &[Example]) -> Result<Vec<[f32; 3]>> {
+pub fn predict_float(ck: &Checkpoint, examples: &[Example]) -> Result<Vec<[f32; Label::COUNT]>> {
     let enc: Vec<Encoded> = trainer::encode_all(&ck.tokenizer, examples, ck.config.max_len, None);
     Ok(trainer::predict(&ck.model, &enc)?)
 }

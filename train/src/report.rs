@@ -56,10 +56,12 @@ pub struct Row {
     pub n: usize,
     /// Macro-F1.
     pub macro_f1: f64,
-    /// F1 of marketing, verification, transactional.
-    pub f1: [f64; 3],
+    /// F1 of marketing, verification, transactional, personal (by [`Label::index`]).
+    pub f1: [f64; Label::COUNT],
     /// Verification messages called marketing.
     pub verification_to_marketing: usize,
+    /// Personal messages called marketing.
+    pub personal_to_marketing: usize,
     /// Median microseconds per message, one message per call, text in, label out.
     pub us_per_message: Option<f64>,
     /// Instructions per message under callgrind, when valgrind is present.
@@ -86,7 +88,7 @@ pub struct FullReport {
 }
 
 fn row_from(model: &str, data: &str, r: &Report) -> Row {
-    let f1 = [0, 1, 2].map(|i| r.classes.get(i).map_or(0.0, |c| c.f1));
+    let f1 = Label::ALL.map(|l| r.classes.get(l.index()).map_or(0.0, |c| c.f1));
     Row {
         model: model.to_owned(),
         data: data.to_owned(),
@@ -94,6 +96,7 @@ fn row_from(model: &str, data: &str, r: &Report) -> Row {
         macro_f1: r.macro_f1,
         f1,
         verification_to_marketing: r.verification_as_marketing,
+        personal_to_marketing: r.personal_as_marketing,
         us_per_message: None,
         instructions_per_message: None,
         model_bytes: None,
@@ -398,6 +401,7 @@ fn peers(
                 n: r["n"].as_u64().unwrap_or(0) as usize,
                 macro_f1: r["macro_f1"].as_f64().unwrap_or(0.0),
                 f1,
+                personal_to_marketing: r["personal_to_marketing"].as_u64().unwrap_or(0) as usize,
                 verification_to_marketing: r["verification_to_marketing"].as_u64().unwrap_or(0)
                     as usize,
                 us_per_message: r["us_per_message"].as_f64(),
@@ -418,8 +422,8 @@ pub fn markdown(r: &FullReport) -> String {
         "Report of {} on {}. Peers trained on the {}.\n\n",
         r.date, r.machine, r.train_set
     );
-    s.push_str("| data | model | n | macro-F1 | marketing F1 | verification F1 | transactional F1 | verification→marketing | µs/message | instructions/message | model bytes | peak memory |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| data | model | n | macro-F1 | marketing F1 | verification F1 | transactional F1 | personal F1 | verification→marketing | personal→marketing | µs/message | instructions/message | model bytes | peak memory |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     let mut rows: Vec<&Row> = r.rows.iter().collect();
     // Group by data set, keeping the first-seen order of sets and models.
     let order: Vec<&str> = {
@@ -434,7 +438,7 @@ pub fn markdown(r: &FullReport) -> String {
     rows.sort_by_key(|row| order.iter().position(|d| *d == row.data));
     for row in rows {
         s.push_str(&format!(
-            "| {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} | {} | {} | {} | {} |\n",
             row.data,
             row.model,
             row.n,
@@ -442,7 +446,9 @@ pub fn markdown(r: &FullReport) -> String {
             row.f1[0],
             row.f1[1],
             row.f1[2],
+            row.f1[3],
             row.verification_to_marketing,
+            row.personal_to_marketing,
             opt(row.us_per_message, 1),
             row.instructions_per_message
                 .map_or("n/a".into(), |v| format!("{:.2} M", v / 1e6)),
@@ -468,8 +474,9 @@ mod tests {
             data: data.into(),
             n: 10,
             macro_f1: f1,
-            f1: [f1; 3],
+            f1: [f1; Label::COUNT],
             verification_to_marketing: 1,
+            personal_to_marketing: 0,
             us_per_message: Some(12.34),
             instructions_per_message: None,
             model_bytes: Some(615_345),

@@ -314,7 +314,7 @@ struct Section {
 /// The loaded templates and lexicons.
 #[derive(Clone, Debug)]
 pub struct Grammar {
-    classes: [Vec<Section>; 3],
+    classes: [Vec<Section>; Label::COUNT],
     lexicons: HashMap<String, Vec<Expr>>,
 }
 
@@ -325,7 +325,7 @@ pub struct Options {
     pub n: usize,
     /// The random seed.
     pub seed: u64,
-    /// Only this class (otherwise all three, balanced).
+    /// Only this class (otherwise all four, balanced).
     pub class: Option<Label>,
 }
 
@@ -503,7 +503,7 @@ impl Grammar {
         let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
         Ok((0..opts.n)
             .map(|i| {
-                let label = opts.class.unwrap_or(Label::ALL[i % 3]);
+                let label = opts.class.unwrap_or(Label::ALL[i % Label::COUNT]);
                 self.message(label, &mut rng)
             })
             .collect())
@@ -524,7 +524,11 @@ impl Grammar {
             depth: 0,
         };
         let mut text = String::new();
-        if rng.random_bool(FRAME_SHARE) {
+        // A person does not open with 尊敬的客户 or close with 祝您生活愉快: the frames are what
+        // senders of the three business classes share, and telling them from a person's words
+        // is the point.
+        let framed = label != Label::Personal;
+        if framed && rng.random_bool(FRAME_SHARE) {
             if let Some(entry) = self.lexicons.get("salutation").and_then(|e| e.choose(rng)) {
                 ctx.expand(entry, rng, &mut text);
             }
@@ -536,7 +540,7 @@ impl Grammar {
             text.drain(..start);
         }
         if !template.has_tail {
-            if rng.random_bool(FRAME_SHARE) {
+            if framed && rng.random_bool(FRAME_SHARE) {
                 ctx.append_lexicon("courtesy", rng, &mut text);
             }
             let (optout, promo) = match label {
@@ -546,6 +550,7 @@ impl Grammar {
                 Label::Marketing => (0.15, 0.0),
                 Label::Transactional => (0.06, 0.12),
                 Label::Verification => (0.03, 0.1),
+                Label::Personal => (0.0, 0.0),
             };
             if rng.random_bool(promo) {
                 ctx.append_lexicon("promo_tail", rng, &mut text);
@@ -1273,6 +1278,7 @@ mod tests {
                 "marketing",
                 "@ promo app\n{sender}{大促|特卖}，{url}{optout}\n",
             ),
+            ("personal", "@ chat -\n{老王|小李}，晚上{7|8}点老地方见\n"),
         ];
         let lexicons = [
             ("app", "# apps\n淘宝\n京东\n"),
@@ -1305,7 +1311,7 @@ mod tests {
         let b = g.generate(&Options { seed: 8, ..opts }).unwrap();
         assert_ne!(a, b);
         let counts = crate::data::LabelCounts::of(&a);
-        assert_eq!(counts.0, [100, 100, 100]);
+        assert_eq!(counts.0, [75, 75, 75, 75]);
     }
 
     #[test]
@@ -1342,6 +1348,15 @@ mod tests {
                 }
                 Label::Transactional => assert!(simplified.contains("取件码"), "{}", e.text),
                 Label::Verification => assert!(simplified.contains("验证码"), "{}", e.text),
+                Label::Personal => {
+                    // No sender signature, opt-out line or company greeting is added.
+                    assert!(simplified.contains("老地方见"), "{}", e.text);
+                    assert!(
+                        !e.text.contains('【') && !e.text.contains("退订"),
+                        "{}",
+                        e.text
+                    );
+                }
             }
             assert!(e.source.starts_with("synth:"));
         }

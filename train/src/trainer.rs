@@ -175,13 +175,13 @@ pub struct Trained {
 
 /// Class weights: inverse frequency, normalized so the mean weight per message is 1, capped so
 /// a class of a few dozen messages does not dominate.
-pub fn class_weights(data: &[Encoded]) -> [f32; 3] {
-    let mut counts = [0usize; 3];
+pub fn class_weights(data: &[Encoded]) -> [f32; Label::COUNT] {
+    let mut counts = [0usize; Label::COUNT];
     data.iter().for_each(|e| counts[e.label.index()] += 1);
     let n = data.len().max(1) as f32;
     let present = counts.iter().filter(|&&c| c > 0).count().max(1) as f32;
-    let mut w = [0f32; 3];
-    for i in 0..3 {
+    let mut w = [0f32; Label::COUNT];
+    for i in 0..Label::COUNT {
         if counts[i] > 0 {
             w[i] = (n / (present * counts[i] as f32)).clamp(0.1, 20.0);
         }
@@ -241,31 +241,36 @@ fn batch_tensors(items: &[&Encoded]) -> candle_core::Result<(Tensor, Tensor)> {
 }
 
 /// Class probabilities from the float model, in input order.
-pub fn predict(model: &Model, data: &[Encoded]) -> candle_core::Result<Vec<[f32; 3]>> {
+pub fn predict(model: &Model, data: &[Encoded]) -> candle_core::Result<Vec<[f32; Label::COUNT]>> {
     // Sorting by length keeps padding small; results go back to input order.
     let mut order: Vec<usize> = (0..data.len()).collect();
     order.sort_by_key(|&i| data[i].ids.len());
-    let mut out = vec![[0f32; 3]; data.len()];
+    let mut out = vec![[0f32; Label::COUNT]; data.len()];
     for chunk in order.chunks(256) {
         let items: Vec<&Encoded> = chunk.iter().map(|&i| &data[i]).collect();
         let (ids, mask) = batch_tensors(&items)?;
         let probs = candle_nn::ops::softmax(&model.forward(&ids, &mask, None)?, D::Minus1)?;
         let rows: Vec<Vec<f32>> = probs.to_vec2()?;
         for (&i, r) in chunk.iter().zip(rows) {
-            out[i] = [r[0], r[1], r[2]];
+            // A checkpoint from before `personal` has three outputs; the rest stay 0.
+            for (o, v) in out[i].iter_mut().zip(r) {
+                *o = v;
+            }
         }
     }
     Ok(out)
 }
 
 /// The label with the highest probability.
-pub fn argmax(p: &[f32; 3]) -> Label {
-    let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+pub fn argmax(p: &[f32; Label::COUNT]) -> Label {
+    let best = (0..Label::COUNT)
+        .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+        .unwrap_or(0);
     Label::from_index(best).unwrap_or(Label::Marketing)
 }
 
 /// Score predictions against labels.
-pub fn score(data: &[Encoded], probs: &[[f32; 3]]) -> Report {
+pub fn score(data: &[Encoded], probs: &[[f32; Label::COUNT]]) -> Report {
     let mut c = Confusion::default();
     for (e, p) in data.iter().zip(probs) {
         c.add(e.label, argmax(p));
