@@ -605,7 +605,12 @@ fn main() -> Result<()> {
         }
         Command::Export { checkpoint, out } => {
             let ck = pipeline::load_checkpoint(&checkpoint)?;
-            let labels: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();
+            // A checkpoint from before `personal` has three outputs, in `Label::ALL` order.
+            let labels: Vec<&str> = Label::ALL
+                .iter()
+                .take(ck.config.n_labels)
+                .map(|l| l.as_str())
+                .collect();
             let meta =
                 serde_json::json!({ "exported_from": checkpoint, "config": ck.config }).to_string();
             let (file, quant) = smsguard_model::export(
