@@ -46,7 +46,7 @@ fn train_and_infer_token_ids_are_identical() {
         &varmap,
         &cfg,
         tok.parts(),
-        &["marketing", "verification", "transactional"],
+        &["marketing", "verification", "transactional", "personal"],
         String::new(),
     )
     .unwrap();

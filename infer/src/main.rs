@@ -29,6 +29,9 @@ enum Command {
         /// Add the words that most pushed each decision (one extra model pass per word).
         #[arg(long)]
         explain: bool,
+        /// Fold marketing only when P(marketing) is at least this (0 to 1).
+        #[arg(long, default_value_t = smsguard::DEFAULT_FOLD_THRESHOLD, value_parser = probability)]
+        fold_threshold: f32,
         /// Messages; when none are given, one message per line is read from standard input.
         text: Vec<String>,
     },
@@ -56,6 +59,13 @@ fn load(model: Option<PathBuf>) -> Result<Classifier> {
             Classifier::load(&path).with_context(|| format!("loading model {}", path.display()))
         }
         None => Classifier::embedded().context("loading the embedded default model"),
+    }
+}
+
+fn probability(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{s:?}: expected a probability between 0 and 1")),
     }
 }
 
@@ -192,9 +202,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Classify {
             model,
             explain,
+            fold_threshold,
             text,
         } => {
-            let c = load(model)?;
+            let c = load(model)?.with_fold_threshold(fold_threshold);
             if text.is_empty() {
                 for_each_line(|line| emit(classify_line(&c, line, explain), &mut out))?;
             } else {

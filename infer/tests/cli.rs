@@ -60,12 +60,9 @@ fn every_hostile_line_gives_one_json_line() {
         if blank {
             assert!(v["error"].is_string(), "{v}");
         } else {
-            assert!(
-                ["marketing", "verification", "transactional"]
-                    .contains(&v["label"].as_str().unwrap()),
-                "{v}"
-            );
-            let sum: f64 = ["marketing", "verification", "transactional"]
+            const LABELS: [&str; 4] = ["marketing", "verification", "transactional", "personal"];
+            assert!(LABELS.contains(&v["label"].as_str().unwrap()), "{v}");
+            let sum: f64 = LABELS
                 .iter()
                 .map(|k| v["scores"][k].as_f64().unwrap())
                 .sum();
@@ -240,4 +237,23 @@ fn a_long_line_is_cut_and_flagged() {
     let (_, out, _) = smsguard(&["normalize", &"码".repeat(2000)], b"");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["warning"], flagged);
+}
+
+#[test]
+fn fold_threshold_is_a_probability() {
+    let ad = "双12狂欢最后一天！全场满300减50，戳 t.cn/A6xYz3Qp 抢券，回T退订";
+    let fold = |threshold: &str| {
+        let (code, out, err) = smsguard(&["classify", "--fold-threshold", threshold, ad], b"");
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["label"], "marketing", "{v}");
+        v["fold"].as_bool().unwrap()
+    };
+    assert!(fold("0"));
+    assert!(fold("0.5"));
+    for bad in ["1.5", "NaN", "most", "inf"] {
+        let (code, _, err) = smsguard(&["classify", "--fold-threshold", bad, ad], b"");
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("expected a probability"), "{bad}: {err}");
+    }
 }

@@ -242,6 +242,12 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Also write every scored message's prediction here, one JSON object per line (row,
+        /// source, label, prediction, probabilities, and `fold`: called marketing with no code
+        /// found, before any fold threshold; no text), for threshold and error analysis. Int8
+        /// model only.
+        #[arg(long, requires = "model")]
+        predictions: Option<PathBuf>,
     },
     /// Export a float checkpoint to the int8 model format and print the quantization error.
     Export {
@@ -352,6 +358,31 @@ fn side_filter(examples: Vec<data::Example>, side: Option<Side>, val: f64) -> Ve
     }
 }
 
+/// One JSON line per message: where it is (source column), truth, prediction, scores, fold.
+fn write_predictions(
+    path: &std::path::Path,
+    c: &smsguard::Classifier,
+    examples: &[data::Example],
+) -> Result<()> {
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    for (i, e) in examples.iter().enumerate() {
+        let p = c.classify(&e.text);
+        let scores: serde_json::Map<String, serde_json::Value> = Label::ALL
+            .iter()
+            .map(|l| (l.as_str().to_owned(), serde_json::json!(p.score(*l))))
+            .collect();
+        let line = serde_json::json!({
+            "row": i, "source": e.source, "truth": e.label.as_str(),
+            "predicted": p.label.as_str(), "scores": scores, "fold": p.fold,
+        });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 fn main() -> Result<()> {
     // Die quietly on a closed pipe (`| head`), as command-line tools do, instead of panicking
     // in `println!`.
@@ -456,10 +487,17 @@ fn main() -> Result<()> {
             one_per_template,
             val,
             json,
+            predictions,
         } => {
             let mut examples = side_filter(load(&data)?, side, val);
             if one_per_template {
                 examples = split::one_per_template(examples);
+            }
+            if let (Some(path), Some(m)) = (&predictions, &model) {
+                // Threshold 0: "fold" says marketing without a code, so a threshold can be
+                // applied afterwards to the scores.
+                let c = smsguard::Classifier::load(m)?.with_fold_threshold(0.0);
+                write_predictions(path, &c, &examples)?;
             }
             let report = match (model, checkpoint) {
                 (Some(m), None) => {
@@ -567,7 +605,12 @@ fn main() -> Result<()> {
         }
         Command::Export { checkpoint, out } => {
             let ck = pipeline::load_checkpoint(&checkpoint)?;
-            let labels: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();
+            // A checkpoint from before `personal` has three outputs, in `Label::ALL` order.
+            let labels: Vec<&str> = Label::ALL
+                .iter()
+                .take(ck.config.n_labels)
+                .map(|l| l.as_str())
+                .collect();
             let meta =
                 serde_json::json!({ "exported_from": checkpoint, "config": ck.config }).to_string();
             let (file, quant) = smsguard_model::export(

@@ -129,8 +129,9 @@ pub enum Selection {
     /// and kept epoch 1 because of one dip). The default.
     Last,
     /// Keep the best epoch on the validation side, stopping after `patience` epochs without a
-    /// better one. Best means fewest verification messages called marketing, then fewest
-    /// transactional called marketing, then the highest macro-F1: the safety counts first.
+    /// better one. Best means fewest verification and personal messages called marketing
+    /// (the worst errors, counted together), then fewest transactional called marketing, then
+    /// the highest macro-F1: the safety counts first.
     Best {
         /// Epochs without improvement before stopping.
         patience: usize,
@@ -140,7 +141,7 @@ pub enum Selection {
 /// How an epoch ranks under [`Selection::Best`]: higher is better.
 fn selection_key(r: &Report) -> (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, f64) {
     (
-        std::cmp::Reverse(r.verification_as_marketing),
+        std::cmp::Reverse(r.verification_as_marketing + r.personal_as_marketing),
         std::cmp::Reverse(r.transactional_as_marketing),
         r.macro_f1,
     )
@@ -482,6 +483,48 @@ fn restore(varmap: &VarMap, weights: &[(String, Tensor)]) -> candle_core::Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The safety counts rank before macro-F1: an epoch that folds a code or a person's
+    /// message loses to one that does not, whatever their macro-F1.
+    #[test]
+    fn best_epoch_ranks_safety_first() {
+        use crate::metrics::Confusion;
+        use Label::*;
+        let report = |pairs: &[(Label, Label, usize)]| {
+            let mut c = Confusion::default();
+            for &(t, p, n) in pairs {
+                for _ in 0..n {
+                    c.add(t, p);
+                }
+            }
+            c.report()
+        };
+        let base = [
+            (Marketing, Marketing, 90),
+            (Verification, Verification, 10),
+            (Transactional, Transactional, 10),
+            (Personal, Personal, 10),
+        ];
+        let with = |extra: (Label, Label, usize)| {
+            let mut v = base.to_vec();
+            v.push(extra);
+            report(&v)
+        };
+        let code_folded = with((Verification, Marketing, 1));
+        let person_folded = with((Personal, Marketing, 1));
+        let notice_folded = with((Transactional, Marketing, 1));
+        let ad_shown = with((Marketing, Transactional, 5));
+        // Worse macro-F1 but nothing worse than an ad shown: ranks first.
+        assert!(ad_shown.macro_f1 < notice_folded.macro_f1);
+        assert!(selection_key(&ad_shown) > selection_key(&notice_folded));
+        assert!(selection_key(&notice_folded) > selection_key(&code_folded));
+        assert!(selection_key(&notice_folded) > selection_key(&person_folded));
+        // A code and a person's message count alike.
+        assert_eq!(
+            selection_key(&code_folded).0,
+            selection_key(&person_folded).0
+        );
+    }
 
     #[test]
     fn class_weights_balance_and_cap() {
