@@ -183,7 +183,7 @@ pub struct Prediction {
 /// Fold only marketing the model gives at least this probability, by default. A notice or a
 /// person's message the model is unsure about is then shown, at the cost of showing a few
 /// promotions: measured with the shipped model on its validation side (README), 0.9 cuts the
-/// personal messages folded from 5 to 2 and the transactional ones from 12 to 7, for 0.7
+/// personal messages folded from 1 to 0 and the transactional ones from 7 to 5, for 1.1
 /// points of marketing fold recall.
 pub const DEFAULT_FOLD_THRESHOLD: f32 = 0.9;
 
