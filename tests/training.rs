@@ -125,17 +125,18 @@ fn bad_training_input_is_a_clear_error() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// The same options give the same model file, byte for byte: no hash-map order, thread
-/// scheduling or clock reaches the weights, the vocabulary or the metadata. A small alphabet
-/// limit puts the cut among characters of equal count, where `tokenizers` once broke ties in
-/// hash order (two runs of one command learned two vocabularies).
-#[test]
-fn training_twice_gives_identical_model_files() {
-    let opts = PipelineOptions {
-        data: Vec::new(),
-        synthetic: 1500,
-        synthetic_seed: 9,
-        holdout: smsguard_train::split::Holdout::Share(0.15),
+/// A tiny model, a small vocabulary whose alphabet limit cuts among ties, two quiet epochs.
+fn two_epoch_tiny(
+    data: Vec<std::path::PathBuf>,
+    synthetic: usize,
+    synthetic_seed: u64,
+    holdout: smsguard_train::split::Holdout,
+) -> PipelineOptions {
+    PipelineOptions {
+        data,
+        synthetic,
+        synthetic_seed,
+        holdout,
         config: Config::tiny(0),
         vocab: VocabOptions {
             vocab_size: 800,
@@ -144,13 +145,27 @@ fn training_twice_gives_identical_model_files() {
         },
         train: TrainOptions {
             epochs: 2,
-            token_noise: 0.1,
             progress: false,
             ..Default::default()
         },
         eval: Vec::new(),
         checkpoint_dir: None,
-    };
+    }
+}
+
+/// The same options give the same model file, byte for byte: no hash-map order, thread
+/// scheduling or clock reaches the weights, the vocabulary or the metadata. A small alphabet
+/// limit puts the cut among characters of equal count, where `tokenizers` once broke ties in
+/// hash order (two runs of one command learned two vocabularies).
+#[test]
+fn training_twice_gives_identical_model_files() {
+    let mut opts = two_epoch_tiny(
+        Vec::new(),
+        1500,
+        9,
+        smsguard_train::split::Holdout::Share(0.15),
+    );
+    opts.train.token_noise = 0.1;
     let a = run(&opts).expect("first run");
     let b = run(&opts).expect("second run");
     assert!(
@@ -185,25 +200,7 @@ fn cross_validation_scores_every_message_once_out_of_fold() {
         .map(|e| format!("{}\t{}\t{}\n", e.label, e.text, e.source))
         .collect();
     std::fs::write(&path, tsv).unwrap();
-    let base = PipelineOptions {
-        data: vec![path],
-        synthetic: 0,
-        synthetic_seed: 1,
-        holdout: Holdout::Fold { k: 3, i: 0 },
-        config: Config::tiny(0),
-        vocab: VocabOptions {
-            vocab_size: 800,
-            limit_alphabet: 300,
-            min_frequency: 2,
-        },
-        train: TrainOptions {
-            epochs: 2,
-            progress: false,
-            ..Default::default()
-        },
-        eval: Vec::new(),
-        checkpoint_dir: None,
-    };
+    let base = two_epoch_tiny(vec![path], 0, 1, Holdout::Fold { k: 3, i: 0 });
     let all = cv::run(
         &base,
         &CvOptions {

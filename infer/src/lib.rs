@@ -101,11 +101,7 @@ pub mod internals {
     /// Class probabilities for token ids, without normalization or tokenization, indexed by
     /// [`Label::index`](crate::Label::index) (0 for labels the model does not know).
     pub fn forward(c: &crate::Classifier, ids: &[u32]) -> [f32; crate::Label::COUNT] {
-        let mut b = crate::net::Buffers::default();
-        let mut p = [0.0f32; crate::Label::COUNT];
-        let n = c.outputs.len();
-        c.net.forward(ids, &mut b, &mut p[..n]);
-        c.by_label(&p[..n])
+        c.scores(ids, &mut crate::net::Buffers::default())
     }
 }
 pub use label::{Label, UnknownLabel};
@@ -352,10 +348,14 @@ impl Classifier {
         })
     }
 
-    /// Output-order values placed by [`Label::index`], 0 for labels the model lacks.
-    fn by_label(&self, out: &[f32]) -> [f32; Label::COUNT] {
+    /// Class probabilities for token ids, placed by [`Label::index`], 0 for labels the model
+    /// lacks.
+    fn scores(&self, ids: &[u32], b: &mut net::Buffers) -> [f32; Label::COUNT] {
+        let n = self.outputs.len();
+        let mut out = [0.0f32; Label::COUNT];
+        self.net.forward(ids, b, &mut out[..n]);
         let mut scores = [0.0f32; Label::COUNT];
-        for (l, &v) in self.outputs.iter().zip(out) {
+        for (l, &v) in self.outputs.iter().zip(&out[..n]) {
             scores[l.index()] = v;
         }
         scores
@@ -511,16 +511,13 @@ impl Classifier {
         // Everything below reads this prefix only, so the work is bounded by a constant.
         let read = normalize::readable_prefix(text);
         self.encode(read, s);
-        let n = self.outputs.len();
-        let mut out = [0.0f32; Label::COUNT];
-        self.net.forward(&s.ids, &mut s.net, &mut out[..n]);
-        let (best, &confidence) = out[..n]
+        let scores = self.scores(&s.ids, &mut s.net);
+        let label = *self
+            .outputs
             .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
+            .max_by(|a, b| scores[a.index()].total_cmp(&scores[b.index()]))
             .expect("a model has at least two outputs");
-        let label = self.outputs[best];
-        let scores = self.by_label(&out[..n]);
+        let confidence = scores[label.index()];
         let found = extract(read);
         Prediction {
             label,

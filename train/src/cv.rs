@@ -198,12 +198,9 @@ pub fn run(base: &PipelineOptions, cv: &CvOptions) -> Result<CvResult> {
 /// Score the first prediction of each (class, template group), as
 /// [`split::one_per_template`] picks them.
 fn one_per_template_report(real: &[Example], predictions: &[OutOfFold]) -> Report {
-    let mut seen = std::collections::HashSet::new();
     let mut c = Confusion::default();
-    for p in predictions {
-        if seen.insert((p.truth, split::template_key(&real[p.row].text))) {
-            c.add(p.truth, p.predicted);
-        }
+    for p in split::first_per_template(predictions, |p| (p.truth, real[p.row].text.as_str())) {
+        c.add(p.truth, p.predicted);
     }
     c.report()
 }
@@ -246,16 +243,17 @@ fn run_fold(
         });
     }
     let one = one_per_template_report(real, &preds);
+    let report = all.report();
     eprintln!(
         "fold {fold} of {k}: macro-F1 {:.4} (one per template {:.4}) on {} held-out messages",
-        all.report().macro_f1,
+        report.macro_f1,
         one.macro_f1,
         held.len()
     );
     Ok((
         FoldResult {
             fold,
-            report: all.report(),
+            report,
             one_per_template: one,
             model_bytes: r.model_bytes.len(),
             train_seconds: r.train_seconds,

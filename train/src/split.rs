@@ -9,6 +9,7 @@
 
 use crate::data::Example;
 use smsguard::normalize::{normalize, Placeholder};
+use smsguard::Label;
 
 /// How many characters of the collapsed text form the group key.
 pub const KEY_CHARS: usize = 20;
@@ -124,10 +125,22 @@ pub fn split_by(examples: Vec<Example>, holdout: Holdout) -> Split {
 /// dozens of times, so a score over all rows mostly counts those few; one row per group scores
 /// how many different kinds of message a model gets right.
 pub fn one_per_template(examples: Vec<Example>) -> Vec<Example> {
+    first_per_template(examples, |e| (e.label, e.text.as_str()))
+}
+
+/// The first item of each (class, template group), in order, for items that are not
+/// [`Example`]s but name a class and a text (for instance out-of-fold predictions).
+pub fn first_per_template<T>(
+    items: impl IntoIterator<Item = T>,
+    class_and_text: impl Fn(&T) -> (Label, &str),
+) -> Vec<T> {
     let mut seen = std::collections::HashSet::new();
-    examples
+    items
         .into_iter()
-        .filter(|e| seen.insert((e.label, template_key(&e.text))))
+        .filter(|item| {
+            let (label, text) = class_and_text(item);
+            seen.insert((label, template_key(text)))
+        })
         .collect()
 }
 
