@@ -1,6 +1,6 @@
-//! The full forward pass of the shipped model on the same token ids: smsguard's int8 path
-//! against candle f32 running the same (dequantized) weights. Token ids are prepared outside the
-//! timed call; a short code message and a long one at the 64-token cap.
+//! The full forward pass of the shipped model on the same token ids and n-grams: smsguard's int8
+//! path against candle f32 running the same (dequantized) weights. Token ids and n-gram buckets
+//! are prepared outside the timed call; a short code message and a long one at the 64-token cap.
 
 use candle_core::{DType, Device, Tensor};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -31,13 +31,19 @@ fn benches(c: &mut Criterion) {
         let n = ids.len();
         let ids_t = Tensor::from_vec(ids.clone(), (1, n), &Device::Cpu).unwrap();
         let mask = Tensor::ones((1, n), DType::F32, &Device::Cpu).unwrap();
+        let grams = smsguard::internals::grams(&classifier, text);
+        let gram_batch = smsguard_model::GramBatch::new(&[&grams], None).unwrap();
         let mut g = c.benchmark_group(format!("forward_{name}_{n}_tokens"));
         g.throughput(Throughput::Elements(1));
         g.bench_function("int8_smsguard", |b| {
-            b.iter(|| smsguard::internals::forward(&classifier, black_box(&ids)))
+            b.iter(|| smsguard::internals::forward(&classifier, black_box(&ids), black_box(&grams)))
         });
         g.bench_function("f32_candle", |b| {
-            b.iter(|| model.forward(black_box(&ids_t), &mask, None).unwrap())
+            b.iter(|| {
+                model
+                    .forward(black_box(&ids_t), &mask, Some(&gram_batch), None)
+                    .unwrap()
+            })
         });
         g.finish();
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Peer baselines for smsguard: fastText (jieba words) and TF-IDF char n-grams + LR.
+"""Peer baselines for smsguard: fastText (jieba words), TF-IDF char n-grams + LR, and
+TF-IDF char 1-4 grams + a linear SVM (the strongest model on the project owner's unseen
+set, ../shared/FINDINGS.md of 2026-12-02).
 
-Trains both peers on exactly one training TSV, evaluates them on one or more
+Trains every peer on exactly one training TSV, evaluates them on one or more
 eval TSVs and writes one JSON report. See README.md beside this file for the
 metric definitions and the fairness notes.
 
@@ -46,6 +48,12 @@ TFIDF_NGRAMS = (1, 3)
 TFIDF_MIN_DF = 2
 LR_MAX_ITER = 2000
 LR_C = 1.0
+
+# TF-IDF char 1-4 + LinearSVC settings: those FINDINGS.md reports.
+SVM_NGRAMS = (1, 4)
+SVM_MIN_DF = 2
+SVM_MAX_FEATURES = 600_000
+SVM_C = 0.5
 
 # Placeholders emitted by the Rust normalizer, e.g. <N4>, <N9-10>, <N12+>,
 # <URL>, <EMAIL>. They are kept as single tokens for the word-level peer.
@@ -319,6 +327,43 @@ class TfidfLrPeer:
 
 
 # --------------------------------------------------------------------------
+# Peer c: TF-IDF char 1-4 grams + linear SVM
+
+
+class TfidfSvmPeer(TfidfLrPeer):
+    name = "TF-IDF char 1-4 grams + LinearSVC"
+
+    def train(self, labels, texts):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+        from threadpoolctl import threadpool_limits
+
+        t0 = time.perf_counter()
+        with threadpool_limits(limits=self.threads):
+            vec = TfidfVectorizer(
+                analyzer="char",
+                ngram_range=SVM_NGRAMS,
+                min_df=SVM_MIN_DF,
+                max_features=SVM_MAX_FEATURES,
+                sublinear_tf=True,
+                lowercase=False,
+            )
+            X = vec.fit_transform(texts)
+            log(f"TF-IDF 1-4: {X.shape[1]} features")
+            clf = LinearSVC(C=SVM_C, class_weight="balanced", random_state=self.seed)
+            clf.fit(X, labels)
+        self.train_seconds = time.perf_counter() - t0
+        self.model_path = os.path.join(self.workdir, "tfidf_svm.pkl")
+        with open(self.model_path, "wb") as fh:
+            pickle.dump((vec, clf), fh, protocol=5)
+        self.model_bytes = os.path.getsize(self.model_path)
+        self.vec, self.clf = vec, clf
+        log(
+            f"TF-IDF+SVM: done in {self.train_seconds:.1f}s, pickle {self.model_bytes} bytes"
+        )
+
+
+# --------------------------------------------------------------------------
 
 
 def versions():
@@ -372,7 +417,7 @@ def main(argv=None):
     from threadpoolctl import threadpool_limits
 
     peers_out = []
-    for cls in (FastTextPeer, TfidfLrPeer):
+    for cls in (FastTextPeer, TfidfLrPeer, TfidfSvmPeer):
         peer = cls(args.workdir, args.seed, args.threads)
         log(f"training {peer.name}")
         peer.train(train_labels, train_texts)

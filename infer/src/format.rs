@@ -18,6 +18,9 @@
 //! - `VOCB`: u32 count, then per token a u16 length and UTF-8 bytes;
 //! - `MRGS`: u32 count, then (u32 left id, u32 right id) per BPE merge, in rank order;
 //! - `DICT`: u32 count, then (u32 token id, u32 frequency) per segmentation-dictionary word;
+//! - `NGRM` (version 2 only): the character n-gram branch: u32 buckets, u32 shortest and u32
+//!   longest n-gram, u32 hash (1: [`crate::ngram`]'s); its weights are the tensor
+//!   `ngram.weight`, `[labels, buckets]`, int8 with one scale per label;
 //! - `TNSR`: u32 count, then per tensor: u16 name length, name, u8 dtype (0 = f32, 1 = int8
 //!   with one f32 scale per row), u8 rank, u32 dims, then the data (f32 values; or f32 row
 //!   scales followed by i8 values, row-major);
@@ -35,21 +38,27 @@ const MAGIC: &[u8; 8] = b"SMSGUARD";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum FormatVersion {
-    /// The first version.
+    /// The first version: the transformer only.
     V1 = 1,
+    /// Adds the `NGRM` section: a hashed character n-gram branch beside the transformer.
+    V2 = 2,
 }
 
 impl FormatVersion {
-    /// The version the exporter writes.
-    pub const CURRENT: FormatVersion = FormatVersion::V1;
+    /// The newest version this build reads and writes.
+    pub const CURRENT: FormatVersion = FormatVersion::V2;
 
     fn from_u32(v: u32) -> Option<FormatVersion> {
         match v {
             1 => Some(FormatVersion::V1),
+            2 => Some(FormatVersion::V2),
             _ => None,
         }
     }
 }
+
+/// The n-gram hash this build computes (the `NGRM` section's hash field).
+const NGRAM_HASH: u32 = 1;
 
 /// Why a model file could not be read.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,7 +96,7 @@ impl fmt::Display for FormatError {
             FormatError::BadMagic => write!(f, "not an smsguard model: expected the file to start with \"SMSGUARD\""),
             FormatError::UnsupportedVersion { found } => write!(
                 f,
-                "unsupported model format version {found}: this build reads version {}",
+                "unsupported model format version {found}: this build reads versions 1 to {}",
                 FormatVersion::CURRENT as u32
             ),
             FormatError::Truncated { what, needed, available } => write!(
@@ -213,8 +222,9 @@ impl Tensor {
 /// Everything a model file holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelFile {
-    /// The format version (the reader keeps what it read; the writer writes
-    /// [`FormatVersion::CURRENT`]).
+    /// The format version the reader found. The writer ignores it and writes the oldest
+    /// version that holds the content: version 1 without an n-gram branch (so old files
+    /// round-trip byte for byte), version 2 with one.
     pub version: FormatVersion,
     /// Dimensions.
     pub dims: Dims,
@@ -226,6 +236,8 @@ pub struct ModelFile {
     pub merges: Vec<(u32, u32)>,
     /// Segmentation dictionary: (token id, frequency).
     pub dict: Vec<(u32, u32)>,
+    /// Hash buckets of the character n-gram branch; 0 for none (every version 1 file).
+    pub ngram_buckets: u32,
     /// Weights.
     pub tensors: Vec<Tensor>,
     /// Free text about how the model was made.
@@ -258,11 +270,21 @@ pub(crate) fn seal(body: &[u8]) -> Vec<u8> {
 }
 
 impl ModelFile {
-    /// Serialize to bytes (always [`FormatVersion::CURRENT`]).
+    /// The version [`ModelFile::to_bytes`] writes: the oldest that holds this content.
+    pub fn write_version(&self) -> FormatVersion {
+        if self.ngram_buckets == 0 {
+            FormatVersion::V1
+        } else {
+            FormatVersion::V2
+        }
+    }
+
+    /// Serialize to bytes, as [`ModelFile::write_version`].
     pub fn to_bytes(&self) -> Vec<u8> {
+        let version = self.write_version();
         let mut w = Vec::new();
         w.extend_from_slice(MAGIC);
-        put_u32(&mut w, FormatVersion::CURRENT as u32);
+        put_u32(&mut w, version as u32);
         let len_at = w.len();
         w.extend_from_slice(&0u64.to_le_bytes()); // patched below
         let d = &self.dims;
@@ -283,6 +305,18 @@ impl ModelFile {
         section(&mut w, b"VOCB", |s| put_strings(s, &self.vocab));
         section(&mut w, b"MRGS", |s| put_pairs(s, &self.merges));
         section(&mut w, b"DICT", |s| put_pairs(s, &self.dict));
+        if version == FormatVersion::V2 {
+            section(&mut w, b"NGRM", |s| {
+                for v in [
+                    self.ngram_buckets,
+                    crate::ngram::MIN_N as u32,
+                    crate::ngram::MAX_N as u32,
+                    NGRAM_HASH,
+                ] {
+                    put_u32(s, v);
+                }
+            });
+        }
         section(&mut w, b"TNSR", |s| {
             put_u32(s, self.tensors.len() as u32);
             for t in &self.tensors {
@@ -379,6 +413,23 @@ impl ModelFile {
         let vocab = r.section(b"VOCB", |s| s.strings("token"))?;
         let merges = r.section(b"MRGS", |s| s.pairs("merge"))?;
         let dict = r.section(b"DICT", |s| s.pairs("dictionary entry"))?;
+        let ngram_buckets = match version {
+            FormatVersion::V1 => 0,
+            FormatVersion::V2 => r.section(b"NGRM", |s| {
+                let buckets = s.u32("the n-gram buckets")?;
+                let (min_n, max_n) = (s.u32("the n-gram range")?, s.u32("the n-gram range")?);
+                let hash = s.u32("the n-gram hash")?;
+                let want = (crate::ngram::MIN_N as u32, crate::ngram::MAX_N as u32);
+                if (min_n, max_n) != want || hash != NGRAM_HASH {
+                    return Err(FormatError::Inconsistent(format!(
+                        "n-grams of {min_n} to {max_n} characters with hash {hash}: this build \
+                         computes {} to {} with hash {NGRAM_HASH}",
+                        want.0, want.1
+                    )));
+                }
+                Ok(buckets)
+            })?,
+        };
         let tensors = r.section(b"TNSR", |s| {
             let n = s.count(1 + 1 + 2, "tensor")?;
             let mut out = Vec::with_capacity(n);
@@ -444,6 +495,7 @@ impl ModelFile {
             vocab,
             merges,
             dict,
+            ngram_buckets,
             tensors,
             meta,
         };
@@ -635,6 +687,7 @@ mod tests {
             ],
             merges: vec![(1, 2)],
             dict: vec![(3, 10)],
+            ngram_buckets: 0,
             tensors: vec![
                 Tensor::quantize_rows("emb", &[4, 2], &[0.5, -1.0, 0.25, 0.0, 0.0, 0.0, 1.0, 2.0]),
                 Tensor::f32("bias", &[2], vec![0.1, -0.2]),
@@ -643,11 +696,43 @@ mod tests {
         }
     }
 
+    /// The sample with an n-gram branch: a version 2 file.
+    pub(crate) fn sample_v2() -> ModelFile {
+        let mut m = sample();
+        m.version = FormatVersion::V2;
+        m.ngram_buckets = 4;
+        m.tensors.push(Tensor::quantize_rows(
+            "ngram.weight",
+            &[3, 4],
+            &[
+                0.5, -1.0, 0.25, 0.0, 0.0, 0.0, 1.0, 2.0, 0.1, 0.2, 0.3, -0.4,
+            ],
+        ));
+        m
+    }
+
     #[test]
     fn round_trip() {
-        let m = sample();
-        let bytes = m.to_bytes();
-        assert_eq!(ModelFile::from_bytes(&bytes).unwrap(), m);
+        for m in [sample(), sample_v2()] {
+            let bytes = m.to_bytes();
+            assert_eq!(ModelFile::from_bytes(&bytes).unwrap(), m);
+        }
+        assert_eq!(sample().write_version(), FormatVersion::V1);
+        assert_eq!(sample_v2().write_version(), FormatVersion::V2);
+        assert_eq!(&sample_v2().to_bytes()[8..12], &2u32.to_le_bytes());
+    }
+
+    #[test]
+    fn a_foreign_ngram_definition_is_refused() {
+        let mut bytes = sample_v2().to_bytes();
+        let at = bytes.windows(4).position(|w| w == b"NGRM").unwrap() + 4 + 8;
+        // The longest n-gram: 4 -> 5.
+        bytes[at + 8] = 5;
+        let body = bytes.len() - 8;
+        let sum = fnv1a(&bytes[..body]);
+        bytes[body..].copy_from_slice(&sum.to_le_bytes());
+        let err = ModelFile::from_bytes(&bytes).unwrap_err().to_string();
+        assert!(err.contains("this build computes 1 to 4"), "{err}");
     }
 
     #[test]
@@ -669,22 +754,24 @@ mod tests {
 
     #[test]
     fn every_truncation_is_an_error() {
-        let bytes = sample().to_bytes();
-        for n in 0..bytes.len() {
-            assert!(
-                ModelFile::from_bytes(&bytes[..n]).is_err(),
-                "prefix of {n} bytes parsed"
-            );
+        for bytes in [sample().to_bytes(), sample_v2().to_bytes()] {
+            for n in 0..bytes.len() {
+                assert!(
+                    ModelFile::from_bytes(&bytes[..n]).is_err(),
+                    "prefix of {n} bytes parsed"
+                );
+            }
         }
     }
 
     #[test]
     fn every_flipped_byte_is_an_error() {
-        let bytes = sample().to_bytes();
-        for i in 0..bytes.len() {
-            let mut b = bytes.clone();
-            b[i] ^= 0x5a;
-            assert!(ModelFile::from_bytes(&b).is_err(), "flip at {i} parsed");
+        for bytes in [sample().to_bytes(), sample_v2().to_bytes()] {
+            for i in 0..bytes.len() {
+                let mut b = bytes.clone();
+                b[i] ^= 0x5a;
+                assert!(ModelFile::from_bytes(&b).is_err(), "flip at {i} parsed");
+            }
         }
     }
 

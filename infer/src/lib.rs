@@ -24,7 +24,9 @@
 //! placeholders; the [`tokenizer`] cuts CJK runs with jieba's algorithm over a small dictionary
 //! stored in the model and applies byte-pair merges; a small transformer encoder with int8
 //! weights and f32 activations scores the classes the model file names (four; files from before
-//! `personal` name three and still load).
+//! `personal` name three and still load). Beside it, models of format version 2 carry a linear
+//! branch over the message's hashed character 1- to 4-grams ([`ngram`]), which reads the whole
+//! prefix rather than the encoder's first 64 tokens; its logits add to the encoder's.
 //!
 //! A [`Classifier`] is immutable and `Send + Sync`: share one across threads. Scratch buffers
 //! belong to the calling thread (reused from call to call, never shared), so the hot path
@@ -60,6 +62,7 @@ pub mod format;
 mod kernels;
 mod label;
 mod net;
+pub mod ngram;
 pub mod normalize;
 pub mod tokenizer;
 
@@ -98,10 +101,22 @@ pub mod internals {
         crate::format::seal(body)
     }
 
-    /// Class probabilities for token ids, without normalization or tokenization, indexed by
-    /// [`Label::index`](crate::Label::index) (0 for labels the model does not know).
-    pub fn forward(c: &crate::Classifier, ids: &[u32]) -> [f32; crate::Label::COUNT] {
-        c.scores(ids, &mut crate::net::Buffers::default())
+    /// Class probabilities for token ids and n-gram buckets (see [`grams`]), without
+    /// normalization or tokenization, indexed by [`Label::index`](crate::Label::index) (0 for
+    /// labels the model does not know).
+    pub fn forward(
+        c: &crate::Classifier,
+        ids: &[u32],
+        grams: &[u32],
+    ) -> [f32; crate::Label::COUNT] {
+        c.scores(ids, grams, &mut crate::net::Buffers::default())
+    }
+
+    /// The n-gram buckets the model's n-gram branch reads for `text` (none without a branch).
+    pub fn grams(c: &crate::Classifier, text: &str) -> Vec<u32> {
+        let mut s = crate::Scratch::default();
+        c.encode(crate::normalize::readable_prefix(text), &mut s);
+        s.grams
     }
 }
 pub use label::{Label, UnknownLabel};
@@ -289,6 +304,7 @@ struct Scratch {
     units: Vec<normalize::Unit>,
     tok: tokenizer::Scratch,
     ids: Vec<u32>,
+    grams: Vec<u32>,
     net: net::Buffers,
 }
 
@@ -350,10 +366,10 @@ impl Classifier {
 
     /// Class probabilities for token ids, placed by [`Label::index`], 0 for labels the model
     /// lacks.
-    fn scores(&self, ids: &[u32], b: &mut net::Buffers) -> [f32; Label::COUNT] {
+    fn scores(&self, ids: &[u32], grams: &[u32], b: &mut net::Buffers) -> [f32; Label::COUNT] {
         let n = self.outputs.len();
         let mut out = [0.0f32; Label::COUNT];
-        self.net.forward(ids, b, &mut out[..n]);
+        self.net.forward(ids, grams, b, &mut out[..n]);
         let mut scores = [0.0f32; Label::COUNT];
         for (l, &v) in self.outputs.iter().zip(&out[..n]) {
             scores[l.index()] = v;
@@ -431,8 +447,16 @@ impl Classifier {
             -others.ln()
         };
         let max = self.info.max_tokens;
-        let words = self.tokenizer.words(s.norm.as_str(), max, &mut s.tok);
+        // With an n-gram branch every word of the prefix counts, not only the encoder's window.
+        let reach = if self.net.ngram_buckets() > 0 {
+            usize::MAX
+        } else {
+            max
+        };
+        let norm = s.norm.as_str().to_owned();
+        let words = self.tokenizer.words(&norm, reach, &mut s.tok);
         let k = words.len();
+        let mut kept_text = String::with_capacity(norm.len());
         // Per word: (sum, count) over samples that kept it, then over samples that did not.
         let mut kept = vec![(0.0f64, 0u32); k];
         let mut left = vec![(0.0f64, 0u32); k];
@@ -443,18 +467,26 @@ impl Classifier {
         for _ in 0..Explained::SAMPLES {
             s.ids.clear();
             s.ids.push(tokenizer::CLS);
-            for (i, (_, ids)) in words.iter().enumerate() {
+            kept_text.clear();
+            let mut last = 0;
+            for (i, (range, ids)) in words.iter().enumerate() {
                 // xorshift64: a few bits per word are plenty for a fair coin.
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
                 mask[i] = rng >> 63 == 1;
+                // What lies between words (spaces) is always kept.
+                kept_text.push_str(&norm[last..range.start]);
                 if mask[i] {
                     s.ids.extend_from_slice(ids);
+                    kept_text.push_str(&norm[range.clone()]);
                 }
+                last = range.end;
             }
+            kept_text.push_str(&norm[last..]);
             s.ids.truncate(max);
-            self.net.logits(&s.ids, &mut s.net, logits);
+            ngram::features(&kept_text, self.net.ngram_buckets(), &mut s.grams);
+            self.net.logits(&s.ids, &s.grams, &mut s.net, logits);
             let f = f64::from(log_odds(logits));
             for i in 0..k {
                 let acc = if mask[i] { &mut kept[i] } else { &mut left[i] };
@@ -505,13 +537,14 @@ impl Classifier {
             &mut s.tok,
             &mut s.ids,
         );
+        ngram::features(s.norm.as_str(), self.net.ngram_buckets(), &mut s.grams);
     }
 
     fn classify_with(&self, text: &str, s: &mut Scratch) -> Prediction {
         // Everything below reads this prefix only, so the work is bounded by a constant.
         let read = normalize::readable_prefix(text);
         self.encode(read, s);
-        let scores = self.scores(&s.ids, &mut s.net);
+        let scores = self.scores(&s.ids, &s.grams, &mut s.net);
         let label = *self
             .outputs
             .iter()

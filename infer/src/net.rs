@@ -2,7 +2,8 @@
 //! `smsguard-model`'s candle definition layer by layer and name by name.
 //!
 //! tokens -> embedding + position -> N × [pre-norm self-attention, pre-norm ReLU feed-forward]
-//! -> final layer norm -> mean over tokens -> linear head -> softmax.
+//! -> final layer norm -> mean over tokens -> linear head, plus (version 2 files) the hashed
+//! character n-gram branch's logits -> softmax.
 
 #![allow(unsafe_code)]
 
@@ -126,7 +127,42 @@ pub(crate) struct Net {
     layers: Vec<Layer>,
     ln_f: LayerNorm,
     head: QLinear,
+    grams: Option<Grams>,
     kernel: Kernel,
+}
+
+/// The n-gram branch: per label, one int8 weight per hash bucket and one scale. A message's
+/// logit for a label is `scale × Σ weights[bucket] / √(n-grams)`: a linear model over n-gram
+/// counts, normalized so long and short messages weigh alike (as TF-IDF's L2 norm does).
+#[derive(Clone, Debug)]
+struct Grams {
+    buckets: usize,
+    /// `[labels, buckets]`, row-major.
+    weights: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl Grams {
+    /// Add the branch's logits for the n-gram buckets `feats` (each below `buckets`).
+    fn add_logits(&self, feats: &[u32], logits: &mut [f32]) {
+        if feats.is_empty() {
+            return;
+        }
+        let norm = 1.0 / (feats.len() as f32).sqrt();
+        for ((row, &scale), out) in self
+            .weights
+            .chunks_exact(self.buckets)
+            .zip(&self.scales)
+            .zip(logits.iter_mut())
+        {
+            // Exact in i32: at most 4,096 features of at most 127 each.
+            let acc: i32 = feats
+                .iter()
+                .map(|&f| row.get(f as usize).map_or(0, |&w| i32::from(w)))
+                .sum();
+            *out += acc as f32 * scale * norm;
+        }
+    }
 }
 
 /// Per-call buffers.
@@ -236,6 +272,27 @@ impl Net {
                 scales.len()
             ));
         }
+        let grams = match file.ngram_buckets as usize {
+            0 => None,
+            buckets => {
+                let n_labels = dims.n_labels as usize;
+                let t = g.tensor("ngram.weight", &[n_labels, buckets])?;
+                let TensorData::I8 { scales, values } = &t.data else {
+                    return Err("tensor ngram.weight must be int8".into());
+                };
+                if scales.len() != n_labels {
+                    return Err(format!(
+                        "tensor ngram.weight has {} scales for {n_labels} labels",
+                        scales.len()
+                    ));
+                }
+                Some(Grams {
+                    buckets,
+                    weights: values.clone(),
+                    scales: scales.clone(),
+                })
+            }
+        };
         Ok(Net {
             dims,
             tok_emb: (values.clone(), scales.clone()),
@@ -243,6 +300,7 @@ impl Net {
             layers,
             ln_f: g.norm("ln_f", d, eps)?,
             head: g.linear("head", dims.n_labels as usize, d)?,
+            grams,
             kernel: Kernel::detect(),
         })
     }
@@ -258,12 +316,25 @@ impl Net {
                 norm(&l.ln1) + lin(&l.qkv) + lin(&l.out) + norm(&l.ln2) + lin(&l.up) + lin(&l.down)
             })
             .sum();
-        self.tok_emb.0.len() + self.pos_emb.len() + layers + norm(&self.ln_f) + lin(&self.head)
+        let grams = self.grams.as_ref().map_or(0, |g| g.weights.len());
+        self.tok_emb.0.len()
+            + self.pos_emb.len()
+            + layers
+            + norm(&self.ln_f)
+            + lin(&self.head)
+            + grams
     }
 
-    /// Class probabilities for token ids (at most `max_len`, all below the vocabulary size).
-    pub(crate) fn forward(&self, ids: &[u32], b: &mut Buffers, probs: &mut [f32]) {
-        self.logits(ids, b, probs);
+    /// Hash buckets of the n-gram branch (0 without one): what [`crate::ngram::features`]
+    /// needs.
+    pub(crate) fn ngram_buckets(&self) -> u32 {
+        self.grams.as_ref().map_or(0, |g| g.buckets as u32)
+    }
+
+    /// Class probabilities for token ids (at most `max_len`, all below the vocabulary size) and
+    /// n-gram buckets (each below [`Net::ngram_buckets`]; ignored without a branch).
+    pub(crate) fn forward(&self, ids: &[u32], grams: &[u32], b: &mut Buffers, probs: &mut [f32]) {
+        self.logits(ids, grams, b, probs);
         let max = probs.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         let mut sum = 0.0;
         for p in probs.iter_mut() {
@@ -275,8 +346,15 @@ impl Net {
         }
     }
 
-    /// Class logits (before the softmax) for token ids.
-    pub(crate) fn logits(&self, ids: &[u32], b: &mut Buffers, logits: &mut [f32]) {
+    /// Class logits (before the softmax) for token ids and n-gram buckets.
+    pub(crate) fn logits(&self, ids: &[u32], grams: &[u32], b: &mut Buffers, logits: &mut [f32]) {
+        self.encoder_logits(ids, b, logits);
+        if let Some(g) = &self.grams {
+            g.add_logits(grams, logits);
+        }
+    }
+
+    fn encoder_logits(&self, ids: &[u32], b: &mut Buffers, logits: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         if self.kernel == Kernel::Avx2 {
             // SAFETY: `Kernel::Avx2` is only constructed after detecting AVX2 and FMA.

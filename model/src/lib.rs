@@ -38,6 +38,11 @@ pub struct Config {
     pub dropout: f32,
     /// Layer-norm epsilon.
     pub layer_norm_eps: f32,
+    /// Hash buckets of the character n-gram branch beside the encoder (0: none). Its logits,
+    /// a linear model over the message's hashed 1- to 4-character n-grams, add to the
+    /// encoder's. `default` so checkpoints from before the branch load as they are.
+    #[serde(default)]
+    pub ngram_buckets: usize,
 }
 
 impl Default for Config {
@@ -52,6 +57,7 @@ impl Default for Config {
             n_labels: smsguard::Label::COUNT,
             dropout: 0.1,
             layer_norm_eps: 1e-5,
+            ngram_buckets: 1 << 16,
         }
     }
 }
@@ -69,6 +75,7 @@ impl Config {
             n_labels: smsguard::Label::COUNT,
             dropout: 0.1,
             layer_norm_eps: 1e-5,
+            ngram_buckets: 1 << 10,
         }
     }
 
@@ -170,13 +177,62 @@ struct Layer {
     down: Linear, // [d, d_ffn]
 }
 
+/// The n-gram buckets of a batch's messages, flattened, for [`Model::forward`].
+pub struct GramBatch {
+    messages: usize,
+    /// [N] bucket of each n-gram.
+    idx: Tensor,
+    /// [N] the message it belongs to.
+    seg: Tensor,
+    /// [N, 1] its weight: 1 / √(the message's n-gram count), as `smsguard` computes it.
+    weight: Tensor,
+}
+
+impl GramBatch {
+    /// The batch of `messages`' n-gram buckets (from `smsguard::ngram::features`). With
+    /// `dropout`, each n-gram is left out with its probability and the kept ones are scaled by
+    /// 1 / (1 - p), so the expected logits equal the full message's.
+    pub fn new(messages: &[&[u32]], dropout: Option<&mut Dropout>) -> Result<GramBatch> {
+        let (mut idx, mut seg, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+        let mut dropout = dropout;
+        for (m, grams) in messages.iter().enumerate() {
+            if grams.is_empty() {
+                continue;
+            }
+            let mut w = 1.0 / (grams.len() as f32).sqrt();
+            let p = dropout.as_ref().map_or(0.0, |d| d.p);
+            if p > 0.0 {
+                w /= 1.0 - p;
+            }
+            for &g in *grams {
+                if let Some(d) = dropout.as_deref_mut() {
+                    if d.p > 0.0 && d.rng.random::<f32>() < d.p {
+                        continue;
+                    }
+                }
+                idx.push(g);
+                seg.push(m as u32);
+                weight.push(w);
+            }
+        }
+        let n = idx.len();
+        Ok(GramBatch {
+            messages: messages.len(),
+            idx: Tensor::from_vec(idx, n, &Device::Cpu)?,
+            seg: Tensor::from_vec(seg, n, &Device::Cpu)?,
+            weight: Tensor::from_vec(weight, (n, 1), &Device::Cpu)?,
+        })
+    }
+}
+
 /// The classifier.
 pub struct Model {
     tok_emb: Embedding, // [V, d]
     pos_emb: Tensor,    // [max_len, d]
     layers: Vec<Layer>,
     ln_f: LayerNorm,
-    head: Linear, // [n_labels, d]
+    head: Linear,          // [n_labels, d]
+    ngram: Option<Tensor>, // [n_labels, buckets]
     cfg: Config,
 }
 
@@ -219,6 +275,14 @@ impl Model {
             layers,
             ln_f: LayerNorm::new(d, cfg.layer_norm_eps, vb.pp("ln_f"))?,
             head: candle_nn::linear(d, cfg.n_labels, vb.pp("head"))?,
+            ngram: match cfg.ngram_buckets {
+                0 => None,
+                b => Some(vb.pp("ngram").get_with_hints(
+                    (cfg.n_labels, b),
+                    "weight",
+                    candle_nn::Init::Const(0.0),
+                )?),
+            },
             cfg: cfg.clone(),
         })
     }
@@ -228,9 +292,41 @@ impl Model {
         &self.cfg
     }
 
-    /// Logits [B, n_labels] for token ids [B, T] (u32) and a mask [B, T] (f32, 1 for tokens,
-    /// 0 for padding). With `dropout`, the training forward pass.
+    /// Logits [B, n_labels] for token ids [B, T] (u32), a mask [B, T] (f32, 1 for tokens,
+    /// 0 for padding) and the messages' n-grams (`None`: no n-grams, as for a model without the
+    /// branch). With `dropout`, the training forward pass.
     pub fn forward(
+        &self,
+        ids: &Tensor,
+        mask: &Tensor,
+        grams: Option<&GramBatch>,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<Tensor> {
+        let logits = self.encoder_forward(ids, mask, dropout)?;
+        match (&self.ngram, grams) {
+            (Some(table), Some(g)) if g.idx.elem_count() > 0 => {
+                let (b, l) = logits.dims2()?;
+                if g.messages != b {
+                    candle_core::bail!("n-grams of {} messages for a batch of {b}", g.messages);
+                }
+                // Gather each n-gram's column of per-label weights, weight it, and sum per
+                // message: a sparse linear model whose gradient reaches only the rows used.
+                let rows = table
+                    .index_select(&g.idx, 1)?
+                    .t()?
+                    .broadcast_mul(&g.weight)?;
+                let per_message = Tensor::zeros((b, l), DType::F32, logits.device())?.index_add(
+                    &g.seg,
+                    &rows.contiguous()?,
+                    0,
+                )?;
+                logits + per_message
+            }
+            _ => Ok(logits),
+        }
+    }
+
+    fn encoder_forward(
         &self,
         ids: &Tensor,
         mask: &Tensor,
@@ -285,6 +381,9 @@ pub fn init_weights(varmap: &VarMap, seed: u64) -> Result<()> {
             vec![0.0; n]
         } else if name.starts_with("ln") || name.contains(".ln") {
             vec![1.0; n]
+        } else if name.starts_with("ngram") {
+            // A linear model starts from no evidence.
+            vec![0.0; n]
         } else if name.starts_with("tok_emb") || name.starts_with("pos_emb") {
             (0..n).map(|_| normal(&mut rng) * 0.02).collect()
         } else {
@@ -373,16 +472,18 @@ pub fn export(
             cfg.vocab_size
         );
     }
-    let file = ModelFile {
+    let mut file = ModelFile {
         version: format::FormatVersion::CURRENT,
         dims: cfg.dims(),
         labels: labels.iter().map(|s| s.to_string()).collect(),
         vocab: tok.vocab,
         merges: tok.merges,
         dict: tok.dict,
+        ngram_buckets: cfg.ngram_buckets as u32,
         tensors,
         meta,
     };
+    file.version = file.write_version();
     Ok((file, report))
 }
 
@@ -400,6 +501,7 @@ pub fn from_model_file(file: &ModelFile) -> Result<(Config, VarMap, Model)> {
         n_labels: d.n_labels as usize,
         dropout: 0.0,
         layer_norm_eps: d.layer_norm_eps,
+        ngram_buckets: file.ngram_buckets as usize,
     };
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
@@ -444,7 +546,8 @@ mod tests {
         let cfg = Config::tiny(12);
         let (varmap, model) = build(&cfg, 1).unwrap();
         let (ids, mask, labels) = batch(&cfg);
-        let logits = model.forward(&ids, &mask, None).unwrap();
+        let grams = GramBatch::new(&[&[3, 700, 3], &[5]], None).unwrap();
+        let logits = model.forward(&ids, &mask, Some(&grams), None).unwrap();
         let loss = candle_nn::loss::cross_entropy(&logits, &labels).unwrap();
         let grads = loss.backward().unwrap();
         let data = varmap.data().lock().unwrap();
@@ -460,6 +563,55 @@ mod tests {
         }
     }
 
+    /// The branch adds `Σ weights / √n` per label: checked against the plain sum.
+    #[test]
+    fn ngram_logits_are_the_normalized_sum() {
+        let cfg = Config {
+            n_layers: 0,
+            ..Config::tiny(12)
+        };
+        let (varmap, model) = build(&cfg, 4).unwrap();
+        let buckets = cfg.ngram_buckets;
+        let table: Vec<f32> = (0..cfg.n_labels * buckets)
+            .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
+            .collect();
+        varmap
+            .data()
+            .lock()
+            .unwrap()
+            .get("ngram.weight")
+            .unwrap()
+            .set(&Tensor::from_vec(table.clone(), (cfg.n_labels, buckets), &Device::Cpu).unwrap())
+            .unwrap();
+        let ids = Tensor::new(&[[1u32, 4], [1, 5]], &Device::Cpu).unwrap();
+        let mask = Tensor::ones((2, 2), DType::F32, &Device::Cpu).unwrap();
+        let grams: [&[u32]; 2] = [&[3, 9, 3, 1000], &[]];
+        let with: Vec<Vec<f32>> = model
+            .forward(
+                &ids,
+                &mask,
+                Some(&GramBatch::new(&grams, None).unwrap()),
+                None,
+            )
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        let without: Vec<Vec<f32>> = model
+            .forward(&ids, &mask, None, None)
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        for l in 0..cfg.n_labels {
+            let want: f32 = grams[0]
+                .iter()
+                .map(|&g| table[l * buckets + g as usize])
+                .sum::<f32>()
+                / 2.0;
+            assert!((with[0][l] - without[0][l] - want).abs() < 1e-5);
+            assert_eq!(with[1][l], without[1][l], "no n-grams, no change");
+        }
+    }
+
     #[test]
     fn padding_does_not_change_the_output() {
         let cfg = Config::tiny(12);
@@ -469,12 +621,14 @@ mod tests {
                 &Tensor::new(&[[1u32, 4]], &Device::Cpu).unwrap(),
                 &Tensor::new(&[[1f32, 1.]], &Device::Cpu).unwrap(),
                 None,
+                None,
             )
             .unwrap();
         let padded = model
             .forward(
                 &Tensor::new(&[[1u32, 4, 0, 0]], &Device::Cpu).unwrap(),
                 &Tensor::new(&[[1f32, 1., 0., 0.]], &Device::Cpu).unwrap(),
+                None,
                 None,
             )
             .unwrap();
@@ -496,14 +650,14 @@ mod tests {
         let (_, m2) = build(&cfg, 3).unwrap();
         let (ids, mask, labels) = batch(&cfg);
         let a: Vec<f32> = m1
-            .forward(&ids, &mask, None)
+            .forward(&ids, &mask, None, None)
             .unwrap()
             .flatten_all()
             .unwrap()
             .to_vec1()
             .unwrap();
         let b: Vec<f32> = m2
-            .forward(&ids, &mask, None)
+            .forward(&ids, &mask, None, None)
             .unwrap()
             .flatten_all()
             .unwrap()
@@ -519,7 +673,7 @@ mod tests {
         )
         .unwrap();
         let loss0: f32 =
-            candle_nn::loss::cross_entropy(&m1.forward(&ids, &mask, None).unwrap(), &labels)
+            candle_nn::loss::cross_entropy(&m1.forward(&ids, &mask, None, None).unwrap(), &labels)
                 .unwrap()
                 .to_scalar()
                 .unwrap();
@@ -530,14 +684,14 @@ mod tests {
                 rng: &mut rng,
             };
             let loss = candle_nn::loss::cross_entropy(
-                &m1.forward(&ids, &mask, Some(&mut d)).unwrap(),
+                &m1.forward(&ids, &mask, None, Some(&mut d)).unwrap(),
                 &labels,
             )
             .unwrap();
             opt.backward_step(&loss).unwrap();
         }
         let loss1: f32 =
-            candle_nn::loss::cross_entropy(&m1.forward(&ids, &mask, None).unwrap(), &labels)
+            candle_nn::loss::cross_entropy(&m1.forward(&ids, &mask, None, None).unwrap(), &labels)
                 .unwrap()
                 .to_scalar()
                 .unwrap();

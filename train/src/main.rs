@@ -53,6 +53,10 @@ struct TrainArgs {
     /// Longest input in tokens, [CLS] included (overrides the size preset).
     #[arg(long)]
     max_len: Option<usize>,
+    /// Hash buckets of the character n-gram branch beside the encoder (overrides the size
+    /// preset: 65,536 for the default size, 1,024 for tiny); 0 trains the encoder alone.
+    #[arg(long)]
+    ngram_buckets: Option<usize>,
     /// Passes over the data.
     #[arg(long, default_value_t = 8)]
     epochs: usize,
@@ -114,6 +118,14 @@ impl TrainArgs {
         };
         config.d_ffn = self.d_ffn.unwrap_or(config.d_ffn);
         config.max_len = self.max_len.unwrap_or(config.max_len);
+        config.ngram_buckets = self.ngram_buckets.unwrap_or(config.ngram_buckets);
+        if config.ngram_buckets > 1 << 24 {
+            bail!(
+                "--ngram-buckets {}: expected at most {} (each bucket costs 4 bytes of model)",
+                config.ngram_buckets,
+                1 << 24
+            );
+        }
         Ok(PipelineOptions {
             data: if self.synthetic_only {
                 Vec::new()

@@ -130,8 +130,8 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
         tok.merges.len(),
         tok.dict.len()
     );
-    let train_enc = trainer::encode_all(&tok, &train_set, cfg.max_len, Some(opts.train.seed));
-    let val_enc = trainer::encode_all(&tok, &val_set, cfg.max_len, None);
+    let train_enc = trainer::encode_all(&tok, &train_set, &cfg, Some(opts.train.seed));
+    let val_enc = trainer::encode_all(&tok, &val_set, &cfg, None);
     let trained = trainer::train(&cfg, &train_enc, &val_enc, &opts.train)?;
 
     if let Some(dir) = &opts.checkpoint_dir {
@@ -143,7 +143,7 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
     }
     let mut float = Vec::new();
     for (_, examples) in &named {
-        let enc = trainer::encode_all(&tok, examples, cfg.max_len, None);
+        let enc = trainer::encode_all(&tok, examples, &cfg, None);
         float.push(trainer::predict(&trained.model, &enc)?);
     }
     let meta = serde_json::json!({
@@ -157,7 +157,7 @@ pub fn run(opts: &PipelineOptions) -> Result<PipelineResult> {
         "token_noise": opts.train.token_noise,
         "train_counts": train_counts.0,
         "best_epoch": trained.best_epoch,
-        "float_validation_macro_f1": trainer::score(&trainer::encode_all(&tok, &named[0].1, cfg.max_len, None), &float[0]).macro_f1,
+        "float_validation_macro_f1": trainer::score(&trainer::encode_all(&tok, &named[0].1, &cfg, None), &float[0]).macro_f1,
     });
     let labels: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();
     let (file, quant) = smsguard_model::export(
@@ -277,6 +277,6 @@ pub fn load_checkpoint(dir: &Path) -> Result<Checkpoint> {
 
 /// Float predictions of a checkpoint on messages.
 pub fn predict_float(ck: &Checkpoint, examples: &[Example]) -> Result<Vec<[f32; Label::COUNT]>> {
-    let enc: Vec<Encoded> = trainer::encode_all(&ck.tokenizer, examples, ck.config.max_len, None);
+    let enc: Vec<Encoded> = trainer::encode_all(&ck.tokenizer, examples, &ck.config, None);
     Ok(trainer::predict(&ck.model, &enc)?)
 }

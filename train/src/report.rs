@@ -193,6 +193,7 @@ pub fn run(opts: &ReportOptions) -> Result<FullReport> {
             .iter()
             .map(|e| Encoded {
                 ids: classifier.token_ids(&e.text),
+                grams: trainer::grams_of(&e.text, float_model.config().ngram_buckets),
                 label: e.label,
             })
             .collect();
@@ -206,6 +207,7 @@ pub fn run(opts: &ReportOptions) -> Result<FullReport> {
             let t = Instant::now();
             let one = [Encoded {
                 ids: classifier.token_ids(&e.text),
+                grams: trainer::grams_of(&e.text, float_model.config().ngram_buckets),
                 label: e.label,
             }];
             std::hint::black_box(trainer::predict(&float_model, &one)?);

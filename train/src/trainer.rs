@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use smsguard::Label;
-use smsguard_model::{Config, Dropout, Model};
+use smsguard_model::{Config, Dropout, GramBatch, Model};
 use std::time::Instant;
 
 /// Where the 80w-derived rows come from: their digits are masked and many are cut at
@@ -34,16 +34,27 @@ pub const CUT_SHARE: f64 = 0.4;
 pub struct Encoded {
     /// Token ids, `[CLS]` first.
     pub ids: Vec<u32>,
+    /// Buckets of the character n-grams (empty for a model without the n-gram branch).
+    pub grams: Vec<u32>,
     /// The class.
     pub label: Label,
 }
 
-/// Encode messages (in parallel). With `augment_seed`, messages from other sources than the
-/// masked one are cut at [`CUT_CHARS`] characters with probability [`CUT_SHARE`].
+/// The n-gram buckets `smsguard` computes for `text` with `buckets` buckets.
+pub fn grams_of(text: &str, buckets: usize) -> Vec<u32> {
+    let mut out = Vec::new();
+    let norm = smsguard::normalize::normalize(text);
+    smsguard::ngram::features(norm.as_str(), buckets as u32, &mut out);
+    out
+}
+
+/// Encode messages (in parallel) for the model `cfg`. With `augment_seed`, messages from other
+/// sources than the masked one are cut at [`CUT_CHARS`] characters with probability
+/// [`CUT_SHARE`].
 pub fn encode_all(
     tok: &TrainTokenizer,
     examples: &[Example],
-    max_len: usize,
+    cfg: &Config,
     augment_seed: Option<u64>,
 ) -> Vec<Encoded> {
     examples
@@ -62,7 +73,8 @@ pub fn encode_all(
                 }
             }
             Encoded {
-                ids: tok.encode(text, max_len),
+                ids: tok.encode(text, cfg.max_len),
+                grams: grams_of(text, cfg.ngram_buckets),
                 label: e.label,
             }
         })
@@ -218,6 +230,7 @@ fn corrupt_tokens(
         .collect();
     Encoded {
         ids,
+        grams: e.grams.clone(),
         label: e.label,
     }
 }
@@ -225,7 +238,11 @@ fn corrupt_tokens(
 /// Id of `[UNK]` (the special tokens come first in the vocabulary, in this order).
 const UNK_ID: u32 = 2;
 
-fn batch_tensors(items: &[&Encoded]) -> candle_core::Result<(Tensor, Tensor)> {
+/// Token ids, mask and n-grams of a batch; `dropout` leaves n-grams out in training.
+fn batch_tensors(
+    items: &[&Encoded],
+    dropout: Option<&mut Dropout>,
+) -> candle_core::Result<(Tensor, Tensor, GramBatch)> {
     let t = items.iter().map(|e| e.ids.len()).max().unwrap_or(1);
     let mut ids = Vec::with_capacity(items.len() * t);
     let mut mask = Vec::with_capacity(items.len() * t);
@@ -235,9 +252,11 @@ fn batch_tensors(items: &[&Encoded]) -> candle_core::Result<(Tensor, Tensor)> {
         ids.extend(std::iter::repeat_n(0u32, t - e.ids.len()));
         mask.extend(std::iter::repeat_n(0f32, t - e.ids.len()));
     }
+    let grams: Vec<&[u32]> = items.iter().map(|e| e.grams.as_slice()).collect();
     Ok((
         Tensor::from_vec(ids, (items.len(), t), &Device::Cpu)?,
         Tensor::from_vec(mask, (items.len(), t), &Device::Cpu)?,
+        GramBatch::new(&grams, dropout)?,
     ))
 }
 
@@ -249,8 +268,9 @@ pub fn predict(model: &Model, data: &[Encoded]) -> candle_core::Result<Vec<[f32;
     let mut out = vec![[0f32; Label::COUNT]; data.len()];
     for chunk in order.chunks(256) {
         let items: Vec<&Encoded> = chunk.iter().map(|&i| &data[i]).collect();
-        let (ids, mask) = batch_tensors(&items)?;
-        let probs = candle_nn::ops::softmax(&model.forward(&ids, &mask, None)?, D::Minus1)?;
+        let (ids, mask, grams) = batch_tensors(&items, None)?;
+        let probs =
+            candle_nn::ops::softmax(&model.forward(&ids, &mask, Some(&grams), None)?, D::Minus1)?;
         let rows: Vec<Vec<f32>> = probs.to_vec2()?;
         for (&i, r) in chunk.iter().zip(rows) {
             // A checkpoint from before `personal` has three outputs; the rest stay 0.
@@ -361,7 +381,11 @@ pub fn train(
                     .collect();
                 items = corrupted.iter().collect();
             }
-            let (ids, mask) = batch_tensors(&items)?;
+            let mut dropout = Dropout {
+                p: cfg.dropout,
+                rng: &mut rng,
+            };
+            let (ids, mask, grams) = batch_tensors(&items, Some(&mut dropout))?;
             let targets = Tensor::from_vec(
                 items
                     .iter()
@@ -378,11 +402,7 @@ pub fn train(
                 items.len(),
                 &Device::Cpu,
             )?;
-            let mut dropout = Dropout {
-                p: cfg.dropout,
-                rng: &mut rng,
-            };
-            let logits = model.forward(&ids, &mask, Some(&mut dropout))?;
+            let logits = model.forward(&ids, &mask, Some(&grams), Some(&mut dropout))?;
             let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
             let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
             let loss =
@@ -531,6 +551,7 @@ mod tests {
         let mk = |l: Label, n: usize| {
             (0..n).map(move |_| Encoded {
                 ids: vec![1],
+                grams: Vec::new(),
                 label: l,
             })
         };
@@ -554,6 +575,7 @@ mod tests {
         );
         let e = Encoded {
             ids: (1..=2001).collect(),
+            grams: Vec::new(),
             label: Label::Marketing,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -577,6 +599,7 @@ mod tests {
     fn token_noise_draws_replacements_from_the_pool() {
         let e = Encoded {
             ids: (1..=2001).collect(),
+            grams: Vec::new(),
             label: Label::Verification,
         };
         let pool = [9000u32, 9001];
