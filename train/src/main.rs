@@ -77,6 +77,9 @@ struct TrainArgs {
     /// Peak learning rate.
     #[arg(long, default_value_t = 2e-3)]
     lr: f64,
+    /// The n-gram branch's learning rate as a multiple of --lr.
+    #[arg(long, default_value_t = 1.0)]
+    ngram_lr_scale: f64,
     /// Seed for initialization, shuffling, dropout and augmentation.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -107,6 +110,12 @@ impl TrainArgs {
             bail!(
                 "--token-noise {}: expected a share in [0, 1)",
                 self.token_noise
+            );
+        }
+        if !(self.ngram_lr_scale.is_finite() && self.ngram_lr_scale > 0.0) {
+            bail!(
+                "--ngram-lr-scale {}: expected a positive number",
+                self.ngram_lr_scale
             );
         }
         if self.synthetic_only && self.synthetic == 0 {
@@ -143,6 +152,7 @@ impl TrainArgs {
             train: TrainOptions {
                 epochs: self.epochs,
                 lr: self.lr,
+                ngram_lr_scale: self.ngram_lr_scale,
                 seed: self.seed,
                 token_dropout: self.token_dropout,
                 token_noise: self.token_noise,

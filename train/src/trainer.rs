@@ -106,6 +106,8 @@ pub struct TrainOptions {
     /// every word into every class a little, and only words that really go with a class stay
     /// evidence.
     pub token_noise: f64,
+    /// The n-gram branch's learning rate as a multiple of the encoder's.
+    pub ngram_lr_scale: f64,
     /// Seed for initialization, shuffling and dropout.
     pub seed: u64,
     /// Stop (keeping the best weights) once this much time has passed.
@@ -125,6 +127,7 @@ impl Default for TrainOptions {
             select: Selection::Last,
             token_dropout: 0.0,
             token_noise: 0.0,
+            ngram_lr_scale: 1.0,
             seed: 1,
             max_minutes: None,
             progress: true,
@@ -310,13 +313,29 @@ pub fn train(
     let started = Instant::now();
     let (varmap, model) = smsguard_model::build(cfg, opts.seed)?;
     let weights = class_weights(train);
+    // The n-gram table gets its own optimizer so its step size can differ (AdamW updates each
+    // variable on its own, so two optimizers at one rate equal one).
+    let (gram_vars, other_vars): (Vec<_>, Vec<_>) = {
+        let data = varmap.data().lock().expect("varmap lock");
+        let mut named: Vec<(String, candle_core::Var)> =
+            data.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        named
+            .into_iter()
+            .partition(|(name, _)| name.starts_with("ngram."))
+    };
+    let params = |lr: f64| candle_nn::ParamsAdamW {
+        lr,
+        weight_decay: opts.weight_decay,
+        ..Default::default()
+    };
     let mut opt = candle_nn::AdamW::new(
-        varmap.all_vars(),
-        candle_nn::ParamsAdamW {
-            lr: opts.lr,
-            weight_decay: opts.weight_decay,
-            ..Default::default()
-        },
+        other_vars.into_iter().map(|(_, v)| v).collect(),
+        params(opts.lr),
+    )?;
+    let mut gram_opt = candle_nn::AdamW::new(
+        gram_vars.into_iter().map(|(_, v)| v).collect(),
+        params(opts.lr * opts.ngram_lr_scale),
     )?;
     let steps_per_epoch = train.len().div_ceil(opts.batch_size);
     let total_steps = (steps_per_epoch * opts.epochs).max(1);
@@ -370,6 +389,7 @@ pub fn train(
                     * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos()))
             };
             opt.set_learning_rate(lr);
+            gram_opt.set_learning_rate(lr * opts.ngram_lr_scale);
             let corrupted: Vec<Encoded>;
             let mut items: Vec<&Encoded> = batch.iter().map(|&i| &train[i]).collect();
             if opts.token_dropout > 0.0 || opts.token_noise > 0.0 {
@@ -407,7 +427,9 @@ pub fn train(
             let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
             let loss =
                 ((picked * &w)?.sum_all()?.neg()? / f64::from(w.sum_all()?.to_scalar::<f32>()?))?;
-            opt.backward_step(&loss)?;
+            let grads = loss.backward()?;
+            opt.step(&grads)?;
+            gram_opt.step(&grads)?;
             let l = f64::from(loss.to_dtype(DType::F32)?.to_scalar::<f32>()?);
             anyhow::ensure!(l.is_finite(), "the training loss became {l} at step {step}");
             loss_sum += l;
