@@ -149,6 +149,18 @@ pub fn run(opts: &ReportOptions) -> Result<FullReport> {
         eval_sets.push((format!("{name} validation side"), s.val));
         eval_sets.push((format!("{name} (all; includes training rows)"), all));
     }
+    // The validation sides together, and one message per (class, template group) of them: a
+    // few real templates repeat dozens of times and would otherwise dominate the score.
+    if opts.data.len() > 1 {
+        let val: Vec<Example> = eval_sets
+            .iter()
+            .step_by(2)
+            .flat_map(|(_, v)| v.iter().cloned())
+            .collect();
+        let one = split::first_per_template(val.clone(), |e: &Example| (e.label, e.text.as_str()));
+        eval_sets.insert(0, ("validation sides, one per template group".into(), one));
+        eval_sets.insert(0, ("validation sides of all files".into(), val));
+    }
     if opts.synthetic > 0 {
         let synthetic = synth::Grammar::embedded()?.generate(&synth::Options {
             n: opts.synthetic,
