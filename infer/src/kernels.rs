@@ -3,7 +3,9 @@
 //! Weights are stored as int8 with one f32 scale per output row; activations stay f32. A plain
 //! scalar loop is the reference; on x86-64 with AVX2 and FMA (detected at run time) a SIMD path
 //! converts 8 weights at a time and reuses them for 4 tokens, so the conversion cost is shared.
-//! Property tests hold the SIMD path to the reference within [`SIMD_REL_BUDGET`].
+//! On aarch64, where NEON is part of the base architecture (Linux, Android and iOS targets all
+//! enable it), the same scheme runs on four-lane vectors. Property tests hold every SIMD path
+//! to the reference within [`SIMD_REL_BUDGET`].
 #![allow(unsafe_code)]
 
 /// An int8 linear layer: `y[j] = scale[j] * sum_i W[j][i] * x[i] + bias[j]`.
@@ -35,6 +37,9 @@ pub(crate) enum Kernel {
     Scalar,
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// NEON: in every aarch64 target's baseline, so no run-time check is needed.
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    Neon,
 }
 
 impl Kernel {
@@ -46,6 +51,11 @@ impl Kernel {
                 return Kernel::Avx2;
             }
         }
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+        {
+            return Kernel::Neon;
+        }
+        #[allow(unreachable_code)]
         Kernel::Scalar
     }
 }
@@ -92,6 +102,89 @@ impl QLinear {
                 unsafe { self.forward_avx2(x, n_tok, out, simd_cols) };
                 self.forward_scalar(x, n_tok, out, simd_cols);
             }
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+            Kernel::Neon => {
+                let simd_cols = self.n_out - self.n_out % 16;
+                // SAFETY: NEON is enabled at compile time for this target (the cfg above).
+                unsafe { self.forward_neon(x, n_tok, out, simd_cols) };
+                self.forward_scalar(x, n_tok, out, simd_cols);
+            }
+        }
+    }
+
+    /// Columns `0..cols` (a multiple of 16), four tokens and sixteen outputs at a time: the
+    /// AVX2 scheme on four-lane vectors (16 accumulators and 4 weight vectors of the 32
+    /// registers).
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    unsafe fn forward_neon(&self, x: &[f32], n_tok: usize, out: &mut [f32], cols: usize) {
+        use std::arch::aarch64::*;
+        let (n_in, n_out) = (self.n_in, self.n_out);
+        let w = self.wt.as_ptr();
+        let xp = x.as_ptr();
+        let op = out.as_mut_ptr();
+        // Sixteen int8 weights at `w + at`, as four f32 vectors.
+        #[inline(always)]
+        unsafe fn load16(w: *const i8, at: usize) -> [float32x4_t; 4] {
+            let v = vld1q_s8(w.add(at));
+            let (lo, hi) = (vmovl_s8(vget_low_s8(v)), vmovl_high_s8(v));
+            [
+                vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))),
+                vcvtq_f32_s32(vmovl_high_s16(lo)),
+                vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))),
+                vcvtq_f32_s32(vmovl_high_s16(hi)),
+            ]
+        }
+        #[inline(always)]
+        unsafe fn finish(
+            acc: &[float32x4_t; 4],
+            scale: *const f32,
+            bias: *const f32,
+            dst: *mut f32,
+        ) {
+            for (q, a) in acc.iter().enumerate() {
+                let r = vfmaq_f32(vld1q_f32(bias.add(4 * q)), *a, vld1q_f32(scale.add(4 * q)));
+                vst1q_f32(dst.add(4 * q), r);
+            }
+        }
+        let (sp, bp) = (self.scales.as_ptr(), self.bias.as_ptr());
+        let mut t = 0;
+        // SAFETY (whole loop): as for the AVX2 path: token indices < n_tok, input indices
+        // < n_in, and every column touched is j + 15 < cols <= n_out.
+        while t + 4 <= n_tok {
+            let mut j = 0;
+            while j < cols {
+                let mut acc = [[vdupq_n_f32(0.0); 4]; 4];
+                for i in 0..n_in {
+                    let wv = load16(w, i * n_out + j);
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        let xv = *xp.add((t + k) * n_in + i);
+                        for q in 0..4 {
+                            a[q] = vfmaq_n_f32(a[q], wv[q], xv);
+                        }
+                    }
+                }
+                for (k, a) in acc.iter().enumerate() {
+                    finish(a, sp.add(j), bp.add(j), op.add((t + k) * n_out + j));
+                }
+                j += 16;
+            }
+            t += 4;
+        }
+        while t < n_tok {
+            let mut j = 0;
+            while j < cols {
+                let mut a = [vdupq_n_f32(0.0); 4];
+                for i in 0..n_in {
+                    let wv = load16(w, i * n_out + j);
+                    let xv = *xp.add(t * n_in + i);
+                    for q in 0..4 {
+                        a[q] = vfmaq_n_f32(a[q], wv[q], xv);
+                    }
+                }
+                finish(&a, sp.add(j), bp.add(j), op.add(t * n_out + j));
+                j += 16;
+            }
+            t += 1;
         }
     }
 

@@ -5,8 +5,24 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+/// The command, run through `SMSGUARD_TEST_RUNNER` when set (an emulator and its arguments,
+/// split on spaces: the cross-built aarch64 tests run the aarch64 binary under qemu, and cargo
+/// applies its runner to test binaries only, not to what they spawn).
+fn command() -> Command {
+    let bin = env!("CARGO_BIN_EXE_smsguard");
+    match std::env::var("SMSGUARD_TEST_RUNNER") {
+        Ok(runner) if !runner.trim().is_empty() => {
+            let mut parts = runner.split_whitespace();
+            let mut c = Command::new(parts.next().expect("not empty"));
+            c.args(parts).arg(bin);
+            c
+        }
+        _ => Command::new(bin),
+    }
+}
+
 fn smsguard(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsguard"))
+    let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

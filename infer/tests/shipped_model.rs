@@ -4,7 +4,8 @@
 
 use smsguard::{Classifier, Label};
 
-/// The shipped model file may not grow past this (615 KB today): a phone app carries it.
+/// The shipped model file may not grow past this (878 KB today, 262 KB of it the n-gram
+/// branch): a phone app carries it, and issue 12 caps it at 1 MB.
 const MODEL_BYTES_CEILING: usize = 900_000;
 
 fn cases() -> Vec<(Label, String, String)> {

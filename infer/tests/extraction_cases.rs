@@ -4,7 +4,6 @@
 //! Extraction is rule-based and model-free, so these cases do not depend on the shipped model.
 
 use smsguard::extract;
-use smsguard_harness::workspace_root;
 
 struct Case {
     line: usize,
@@ -17,8 +16,11 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let path = workspace_root().join("data/cases/extraction.tsv");
-    let body = std::fs::read_to_string(&path).expect("data/cases/extraction.tsv is committed");
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/cases/extraction.tsv"
+    ));
+    let body = std::fs::read_to_string(path).expect("data/cases/extraction.tsv is committed");
     let field = |s: &str| (s != "-").then(|| s.to_owned());
     body.lines()
         .enumerate()
