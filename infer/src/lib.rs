@@ -257,6 +257,9 @@ pub struct ModelInfo {
     pub params: usize,
     /// Longest input in tokens.
     pub max_tokens: usize,
+    /// Hash buckets of the character n-gram branch (0: the file has none, as every version 1
+    /// file).
+    pub ngram_buckets: usize,
     /// Free text the trainer stored (JSON).
     pub meta: String,
 }
@@ -353,6 +356,7 @@ impl Classifier {
             dict_words: file.dict.len(),
             params: net.params(),
             max_tokens: file.dims.max_len as usize,
+            ngram_buckets: file.ngram_buckets as usize,
             meta: file.meta.clone(),
         };
         Ok(Classifier {

@@ -227,6 +227,7 @@ fn run(cli: Cli) -> Result<()> {
                 "dict_words": i.dict_words,
                 "params": i.params,
                 "max_tokens": i.max_tokens,
+                "ngram_buckets": i.ngram_buckets,
                 "meta": meta,
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;

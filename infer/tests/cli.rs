@@ -160,9 +160,13 @@ fn info_describes_the_model() {
         "model_bytes",
         "vocab_size",
         "params",
+        "ngram_buckets",
     ] {
         assert!(!v[key].is_null(), "missing {key}: {v}");
     }
+    // The shipped model is a version 2 file with the n-gram branch.
+    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["ngram_buckets"], 65_536);
 }
 
 #[test]
