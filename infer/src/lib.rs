@@ -457,8 +457,8 @@ impl Classifier {
         } else {
             max
         };
-        let norm = s.norm.as_str().to_owned();
-        let words = self.tokenizer.words(&norm, reach, &mut s.tok);
+        let norm = s.norm.as_str();
+        let words = self.tokenizer.words(norm, reach, &mut s.tok);
         let k = words.len();
         let mut kept_text = String::with_capacity(norm.len());
         // Per word: (sum, count) over samples that kept it, then over samples that did not.

@@ -204,20 +204,25 @@ impl Getter<'_> {
         Ok(self.tensor(name, shape)?.to_f32())
     }
 
-    fn linear(&self, prefix: &str, n_out: usize, n_in: usize) -> Result<QLinear, String> {
-        let name = format!("{prefix}.weight");
-        let t = self.tensor(&name, &[n_out, n_in])?;
+    /// An int8 matrix of `rows × cols` with one scale per row: its values and scales.
+    fn int8(&self, name: &str, rows: usize, cols: usize) -> Result<(&[i8], &[f32]), String> {
+        let t = self.tensor(name, &[rows, cols])?;
         let TensorData::I8 { scales, values } = &t.data else {
             return Err(format!("tensor {name} must be int8"));
         };
-        if scales.len() != n_out || values.len() != n_out * n_in {
+        if scales.len() != rows || values.len() != rows * cols {
             return Err(format!(
-                "tensor {name} has {} scales for {n_out} rows",
+                "tensor {name} has {} scales for {rows} rows",
                 scales.len()
             ));
         }
+        Ok((values, scales))
+    }
+
+    fn linear(&self, prefix: &str, n_out: usize, n_in: usize) -> Result<QLinear, String> {
+        let (values, scales) = self.int8(&format!("{prefix}.weight"), n_out, n_in)?;
         let bias = self.f32(&format!("{prefix}.bias"), &[n_out])?;
-        Ok(QLinear::new(values, scales.clone(), bias, n_in, n_out))
+        Ok(QLinear::new(values, scales.to_vec(), bias, n_in, n_out))
     }
 
     fn norm(&self, prefix: &str, d: usize, eps: f32) -> Result<LayerNorm, String> {
@@ -262,40 +267,22 @@ impl Net {
                 down: g.linear(&format!("{p}.ffn.down"), d, f)?,
             });
         }
-        let emb = g.tensor("tok_emb.weight", &[v, d])?;
-        let TensorData::I8 { scales, values } = &emb.data else {
-            return Err("tensor tok_emb.weight must be int8".into());
-        };
-        if scales.len() != v {
-            return Err(format!(
-                "tensor tok_emb.weight has {} scales for {v} rows",
-                scales.len()
-            ));
-        }
+        let (emb_values, emb_scales) = g.int8("tok_emb.weight", v, d)?;
         let grams = match file.ngram_buckets as usize {
             0 => None,
             buckets => {
-                let n_labels = dims.n_labels as usize;
-                let t = g.tensor("ngram.weight", &[n_labels, buckets])?;
-                let TensorData::I8 { scales, values } = &t.data else {
-                    return Err("tensor ngram.weight must be int8".into());
-                };
-                if scales.len() != n_labels {
-                    return Err(format!(
-                        "tensor ngram.weight has {} scales for {n_labels} labels",
-                        scales.len()
-                    ));
-                }
+                // One row (and scale) per label.
+                let (weights, scales) = g.int8("ngram.weight", dims.n_labels as usize, buckets)?;
                 Some(Grams {
                     buckets,
-                    weights: values.clone(),
-                    scales: scales.clone(),
+                    weights: weights.to_vec(),
+                    scales: scales.to_vec(),
                 })
             }
         };
         Ok(Net {
             dims,
-            tok_emb: (values.clone(), scales.clone()),
+            tok_emb: (emb_values.to_vec(), emb_scales.to_vec()),
             pos_emb: g.f32("pos_emb.weight", &[max_len, d])?,
             layers,
             ln_f: g.norm("ln_f", d, eps)?,
