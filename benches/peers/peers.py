@@ -276,46 +276,61 @@ class FastTextPeer:
 
 class TfidfLrPeer:
     name = "TF-IDF char 1-3 grams + LogisticRegression"
+    short = "TF-IDF+LR"
+    pickle_name = "tfidf_lr.pkl"
 
     def __init__(self, workdir, seed, threads):
         self.workdir = workdir
         self.seed = seed
         self.threads = threads
 
-    def train(self, labels, texts):
+    def vectorizer(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(
+            analyzer="char",
+            ngram_range=TFIDF_NGRAMS,
+            min_df=TFIDF_MIN_DF,
+            sublinear_tf=True,
+            lowercase=False,  # text is already normalized by smsguard
+        )
+
+    def classifier(self):
         from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(
+            C=LR_C,
+            class_weight="balanced",
+            max_iter=LR_MAX_ITER,
+            random_state=self.seed,
+        )
+
+    def fit_note(self, clf):
+        """What to log about the fit: the iteration count, warning at the cap."""
+        n_iter = int(max(clf.n_iter_))
+        if n_iter >= LR_MAX_ITER:
+            log(f"warning: LogisticRegression hit max_iter={LR_MAX_ITER}")
+        return f" ({n_iter} iterations)"
+
+    def train(self, labels, texts):
         from threadpoolctl import threadpool_limits
 
         t0 = time.perf_counter()
         with threadpool_limits(limits=self.threads):
-            vec = TfidfVectorizer(
-                analyzer="char",
-                ngram_range=TFIDF_NGRAMS,
-                min_df=TFIDF_MIN_DF,
-                sublinear_tf=True,
-                lowercase=False,  # text is already normalized by smsguard
-            )
+            vec = self.vectorizer()
             X = vec.fit_transform(texts)
-            log(f"TF-IDF: {X.shape[1]} features")
-            clf = LogisticRegression(
-                C=LR_C,
-                class_weight="balanced",
-                max_iter=LR_MAX_ITER,
-                random_state=self.seed,
-            )
+            log(f"{self.short}: {X.shape[1]} features")
+            clf = self.classifier()
             clf.fit(X, labels)
         self.train_seconds = time.perf_counter() - t0
-        n_iter = int(max(clf.n_iter_))
-        if n_iter >= LR_MAX_ITER:
-            log(f"warning: LogisticRegression hit max_iter={LR_MAX_ITER}")
-        self.model_path = os.path.join(self.workdir, "tfidf_lr.pkl")
+        note = self.fit_note(clf)
+        self.model_path = os.path.join(self.workdir, self.pickle_name)
         with open(self.model_path, "wb") as fh:
             pickle.dump((vec, clf), fh, protocol=5)
         self.model_bytes = os.path.getsize(self.model_path)
         self.vec, self.clf = vec, clf
         log(
-            f"TF-IDF+LR: done in {self.train_seconds:.1f}s ({n_iter} iterations), "
+            f"{self.short}: done in {self.train_seconds:.1f}s{note}, "
             f"pickle {self.model_bytes} bytes"
         )
 
@@ -327,40 +342,33 @@ class TfidfLrPeer:
 
 
 # --------------------------------------------------------------------------
-# Peer c: TF-IDF char 1-4 grams + linear SVM
+# Peer c: TF-IDF char 1-4 grams + linear SVM: peer b with another vectorizer and classifier
 
 
 class TfidfSvmPeer(TfidfLrPeer):
     name = "TF-IDF char 1-4 grams + LinearSVC"
+    short = "TF-IDF+SVM"
+    pickle_name = "tfidf_svm.pkl"
 
-    def train(self, labels, texts):
+    def vectorizer(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.svm import LinearSVC
-        from threadpoolctl import threadpool_limits
 
-        t0 = time.perf_counter()
-        with threadpool_limits(limits=self.threads):
-            vec = TfidfVectorizer(
-                analyzer="char",
-                ngram_range=SVM_NGRAMS,
-                min_df=SVM_MIN_DF,
-                max_features=SVM_MAX_FEATURES,
-                sublinear_tf=True,
-                lowercase=False,
-            )
-            X = vec.fit_transform(texts)
-            log(f"TF-IDF 1-4: {X.shape[1]} features")
-            clf = LinearSVC(C=SVM_C, class_weight="balanced", random_state=self.seed)
-            clf.fit(X, labels)
-        self.train_seconds = time.perf_counter() - t0
-        self.model_path = os.path.join(self.workdir, "tfidf_svm.pkl")
-        with open(self.model_path, "wb") as fh:
-            pickle.dump((vec, clf), fh, protocol=5)
-        self.model_bytes = os.path.getsize(self.model_path)
-        self.vec, self.clf = vec, clf
-        log(
-            f"TF-IDF+SVM: done in {self.train_seconds:.1f}s, pickle {self.model_bytes} bytes"
+        return TfidfVectorizer(
+            analyzer="char",
+            ngram_range=SVM_NGRAMS,
+            min_df=SVM_MIN_DF,
+            max_features=SVM_MAX_FEATURES,
+            sublinear_tf=True,
+            lowercase=False,
         )
+
+    def classifier(self):
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=SVM_C, class_weight="balanced", random_state=self.seed)
+
+    def fit_note(self, clf):
+        return ""
 
 
 # --------------------------------------------------------------------------
