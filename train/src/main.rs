@@ -80,6 +80,11 @@ struct TrainArgs {
     /// The n-gram branch's learning rate as a multiple of --lr.
     #[arg(long, default_value_t = 1.0)]
     ngram_lr_scale: f64,
+    /// AdamW weight decay of the n-gram table (the rest of the model keeps 0.01). Adam gives a
+    /// rare n-gram a large step each time it occurs; decay pulls what is not seen again back
+    /// to zero, as the L2 penalty of a linear SVM does.
+    #[arg(long, default_value_t = 0.01)]
+    ngram_weight_decay: f64,
     /// Seed for initialization, shuffling, dropout and augmentation.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -118,6 +123,12 @@ impl TrainArgs {
                 self.ngram_lr_scale
             );
         }
+        if !(self.ngram_weight_decay.is_finite() && self.ngram_weight_decay >= 0.0) {
+            bail!(
+                "--ngram-weight-decay {}: expected a number >= 0",
+                self.ngram_weight_decay
+            );
+        }
         if self.synthetic_only && self.synthetic == 0 {
             bail!("--synthetic-only needs --synthetic N with N > 0");
         }
@@ -153,6 +164,7 @@ impl TrainArgs {
                 epochs: self.epochs,
                 lr: self.lr,
                 ngram_lr_scale: self.ngram_lr_scale,
+                ngram_weight_decay: self.ngram_weight_decay,
                 seed: self.seed,
                 token_dropout: self.token_dropout,
                 token_noise: self.token_noise,

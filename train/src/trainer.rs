@@ -108,6 +108,8 @@ pub struct TrainOptions {
     pub token_noise: f64,
     /// The n-gram branch's learning rate as a multiple of the encoder's.
     pub ngram_lr_scale: f64,
+    /// AdamW weight decay of the n-gram table.
+    pub ngram_weight_decay: f64,
     /// Seed for initialization, shuffling and dropout.
     pub seed: u64,
     /// Stop (keeping the best weights) once this much time has passed.
@@ -128,6 +130,7 @@ impl Default for TrainOptions {
             token_dropout: 0.0,
             token_noise: 0.0,
             ngram_lr_scale: 1.0,
+            ngram_weight_decay: 0.01,
             seed: 1,
             max_minutes: None,
             progress: true,
@@ -324,18 +327,18 @@ pub fn train(
             .into_iter()
             .partition(|(name, _)| name.starts_with("ngram."))
     };
-    let params = |lr: f64| candle_nn::ParamsAdamW {
+    let params = |lr: f64, weight_decay: f64| candle_nn::ParamsAdamW {
         lr,
-        weight_decay: opts.weight_decay,
+        weight_decay,
         ..Default::default()
     };
     let mut opt = candle_nn::AdamW::new(
         other_vars.into_iter().map(|(_, v)| v).collect(),
-        params(opts.lr),
+        params(opts.lr, opts.weight_decay),
     )?;
     let mut gram_opt = candle_nn::AdamW::new(
         gram_vars.into_iter().map(|(_, v)| v).collect(),
-        params(opts.lr * opts.ngram_lr_scale),
+        params(opts.lr * opts.ngram_lr_scale, opts.ngram_weight_decay),
     )?;
     let steps_per_epoch = train.len().div_ceil(opts.batch_size);
     let total_steps = (steps_per_epoch * opts.epochs).max(1);
