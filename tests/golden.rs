@@ -9,8 +9,9 @@ use smsguard::Classifier;
 use std::path::PathBuf;
 
 /// The int8 forward pass against candle's float forward over the same (dequantized) weights:
-/// only arithmetic order differs, so probabilities agree closely.
-const MIRROR_PROB_BUDGET: f32 = 2e-4;
+/// the int8 side also quantizes each token's activations to int8 before the linear layers
+/// (measured: at most 3.5e-3 on the fixtures' tiny models; 2e-4 with float activations).
+const MIRROR_PROB_BUDGET: f32 = 5e-3;
 
 fn fixture(name: &str) -> PathBuf {
     smsguard_harness::workspace_root()
@@ -54,6 +55,7 @@ fn mirror(v: u32) {
     let file = ModelFile::from_bytes(&bytes).unwrap();
     let c = Classifier::from_bytes(&bytes).unwrap();
     let (cfg, _, model) = smsguard_model::from_model_file(&file).unwrap();
+    let mut worst = 0f32;
     for text in CASES {
         let ids = c.token_ids(text);
         let n = ids.len();
@@ -73,8 +75,10 @@ fn mirror(v: u32) {
                 (a - b).abs() <= MIRROR_PROB_BUDGET,
                 "{text:?}: candle {probs:?} vs int8 {got:?}"
             );
+            worst = worst.max((a - b).abs());
         }
     }
+    eprintln!("v{v}: largest probability difference int8 vs candle {worst:.2e}");
 }
 
 fn candle_nn_softmax(x: &Tensor) -> Tensor {

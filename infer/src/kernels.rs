@@ -1,273 +1,558 @@
-//! The int8-weight × f32-activation matrix product, the only hot loop of the model.
+//! The linear layers' matrix products, the model's hot loop: int8 weights × int8 activations.
 //!
-//! Weights are stored as int8 with one f32 scale per output row; activations stay f32. A plain
-//! scalar loop is the reference; on x86-64 with AVX2 and FMA (detected at run time) a SIMD path
-//! converts 8 weights at a time and reuses them for 4 tokens, so the conversion cost is shared.
-//! On aarch64, where NEON is part of the base architecture (Linux, Android and iOS targets all
-//! enable it), the same scheme runs on four-lane vectors. Property tests hold every SIMD path
-//! to the reference within [`SIMD_REL_BUDGET`].
+//! Weights are int8 with one f32 scale per output. Activations are quantized per token
+//! (dynamic, symmetric): each token's values are divided by their largest magnitude and
+//! rounded to integers in `-63..=63`, or `0..=127` for inputs that are ReLU outputs. Then
+//!
+//! ```text
+//! y[t][j] = (acc[t][j] as f32) * (xscale[t] * wscale[j]) + bias[j],   acc = Σ_i W[j][i] · xq[t][i]
+//! ```
+//!
+//! The i32 sum is exact in every kernel and the finishing is the same three float operations
+//! in the same order, so every kernel reproduces the scalar reference bit for bit: a message
+//! gets the same scores on a phone as on a desktop.
+//!
+//! Why 63 for signed inputs: x86's byte multiply (`pmaddubsw`) takes one unsigned and one
+//! signed operand and saturates the sum of two products at i16. The AVX2 kernel feeds it the
+//! weights plus 128 (unsigned, 1..=255) against signed activations and subtracts
+//! 128 × Σ xq afterwards; 2 × 255 × 63 fits in i16, 2 × 255 × 127 would not. ReLU outputs are
+//! non-negative, so they are the unsigned operand against signed weights, and
+//! 2 × 127 × 128 fits. On aarch64, `SDOT` (CPUs with `dotprod`, detected at run time) sums
+//! four signed byte products into i32 lanes; without it, widening multiplies (`SMULL`) and
+//! pairwise adds (`SADALP`) do the same work in more instructions.
 #![allow(unsafe_code)]
 
+/// Quantization levels of signed and of non-negative activations (see the module docs).
+const SIGNED_LEVELS: f32 = 63.0;
+const NONNEG_LEVELS: f32 = 127.0;
+
 /// An int8 linear layer: `y[j] = scale[j] * sum_i W[j][i] * x[i] + bias[j]`.
-///
-/// The weights are kept transposed (`wt[i * n_out + j] = W[j][i]`): the SIMD path then
-/// broadcasts one input value and multiplies it into 16 outputs at once, so no horizontal sums
-/// are needed and the per-output scale and bias apply to whole vectors.
 #[derive(Clone, Debug)]
 pub(crate) struct QLinear {
-    /// `n_in × n_out`, the transpose of the file's row-major `n_out × n_in`.
-    wt: Vec<i8>,
+    /// Groups of four inputs per output: `w4[(b * n_out + j) * 4 + r] = W[j][4b + r]`, zero
+    /// where `4b + r >= n_in`. Four bytes are the unit of `pmaddubsw`+`pmaddwd` and of `SDOT`,
+    /// and consecutive outputs of one group fill a vector.
+    w4: Vec<i8>,
     /// One per output.
     scales: Vec<f32>,
     /// One per output.
     bias: Vec<f32>,
     pub n_in: usize,
     pub n_out: usize,
+    /// The inputs are ReLU outputs (never negative): quantized to `0..=127`.
+    nonneg: bool,
 }
-
-/// Largest relative difference allowed between the SIMD and scalar paths, measured against
-/// the sum of absolute products (so cancellation cannot inflate it): f32 summation in another
-/// order, nothing more.
-#[cfg(test)]
-pub(crate) const SIMD_REL_BUDGET: f32 = 1e-5;
 
 /// Which implementation to run; chosen once at load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kernel {
     Scalar,
+    /// AVX2 (and FMA, which the attention loops use).
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// NEON: in every aarch64 target's baseline, so no run-time check is needed.
-    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    /// NEON widening multiplies: in every aarch64 target's baseline.
+    #[cfg(target_arch = "aarch64")]
     Neon,
+    /// NEON with the dot-product extension (`SDOT`), detected at run time.
+    #[cfg(target_arch = "aarch64")]
+    NeonDot,
 }
 
 impl Kernel {
     /// The fastest kernel this CPU supports.
     pub(crate) fn detect() -> Kernel {
+        *Kernel::available()
+            .last()
+            .expect("the scalar kernel is always available")
+    }
+
+    /// Every kernel this CPU can run, slowest (the scalar reference) first.
+    pub(crate) fn available() -> Vec<Kernel> {
+        #[allow(unused_mut)]
+        let mut k = vec![Kernel::Scalar];
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                return Kernel::Avx2;
-            }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            k.push(Kernel::Avx2);
         }
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
         {
-            return Kernel::Neon;
+            k.push(Kernel::Neon);
+            if std::arch::is_aarch64_feature_detected!("dotprod") {
+                k.push(Kernel::NeonDot);
+            }
         }
-        #[allow(unreachable_code)]
-        Kernel::Scalar
+        k
     }
 }
 
+/// Quantized activations of one call: per-call scratch, reused between layers and calls.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct QActs {
+    /// `n_tok` rows of `stride` (n_in rounded up to four) values, zero past `n_in`.
+    q: Vec<i8>,
+    stride: usize,
+    /// Per token: the float value of one quantization step.
+    scale: Vec<f32>,
+    /// Per token: the sum of its quantized values (the AVX2 kernel's offset correction).
+    sum: Vec<i32>,
+}
+
+/// `v` rounded to the nearest integer (ties to even), for `|v| <= 2^22`: adding 1.5 · 2^23
+/// leaves the integer in the low mantissa bits. Plain arithmetic that vectorizes, where
+/// `f32::round` is a libm call on baseline x86-64.
+#[inline(always)]
+fn round_small(v: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0;
+    ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32)
+}
+
+/// Largest `|v|` (0 for an empty slice; NaN is skipped), in eight lanes so it vectorizes.
+#[inline(always)]
+fn max_abs(x: &[f32]) -> f32 {
+    let mut m = [0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let mut tail = 0f32;
+    for &v in chunks.remainder() {
+        tail = if v.abs() > tail { v.abs() } else { tail };
+    }
+    for c in chunks {
+        for k in 0..8 {
+            m[k] = if c[k].abs() > m[k] { c[k].abs() } else { m[k] };
+        }
+    }
+    m.iter().fold(tail, |a, &b| if b > a { b } else { a })
+}
+
+impl QActs {
+    /// Quantize `n_tok` rows of `n_in` values (see the module docs).
+    #[inline(always)]
+    fn quantize(&mut self, x: &[f32], n_tok: usize, n_in: usize, nonneg: bool) {
+        let stride = n_in.div_ceil(4) * 4;
+        self.stride = stride;
+        // Every value is written below (padding and all-zero rows included), so only the
+        // length is set.
+        self.q.resize(n_tok * stride, 0);
+        self.scale.clear();
+        self.sum.clear();
+        let (lo, levels) = if nonneg {
+            (0.0, NONNEG_LEVELS)
+        } else {
+            (-SIGNED_LEVELS, SIGNED_LEVELS)
+        };
+        for (row, dst) in x[..n_tok * n_in]
+            .chunks_exact(n_in)
+            .zip(self.q.chunks_exact_mut(stride))
+        {
+            dst[n_in..].fill(0);
+            let max = max_abs(row);
+            if !(max > 0.0 && max.is_finite()) {
+                // All zero (or not a number): every product is zero.
+                dst.fill(0);
+                self.scale.push(0.0);
+                self.sum.push(0);
+                continue;
+            }
+            let inv = levels / max;
+            for (d, &v) in dst.iter_mut().zip(row) {
+                // The clamp keeps rounding noise (and a stray negative ReLU input) in range.
+                *d = round_small((v * inv).clamp(lo, levels)) as i8;
+            }
+            self.scale.push(max / levels);
+            self.sum.push(dst.iter().map(|&v| i32::from(v)).sum());
+        }
+    }
+}
+
+/// The finishing arithmetic every kernel shares, in this order.
+#[inline(always)]
+fn finish(acc: i32, xscale: f32, wscale: f32, bias: f32) -> f32 {
+    acc as f32 * (xscale * wscale) + bias
+}
+
 impl QLinear {
-    /// From row-major weights (`n_out × n_in`, as stored in the file).
+    /// From row-major weights (`n_out × n_in`, as stored in the file). `nonneg`: the inputs
+    /// are never negative (ReLU outputs), which buys them twice the quantization levels.
     pub(crate) fn new(
         w: &[i8],
         scales: Vec<f32>,
         bias: Vec<f32>,
         n_in: usize,
         n_out: usize,
+        nonneg: bool,
     ) -> QLinear {
         assert!(w.len() == n_in * n_out && scales.len() == n_out && bias.len() == n_out);
-        let mut wt = vec![0i8; w.len()];
+        let blocks = n_in.div_ceil(4);
+        let mut w4 = vec![0i8; blocks * n_out * 4];
         for j in 0..n_out {
             for i in 0..n_in {
-                wt[i * n_out + j] = w[j * n_in + i];
+                w4[((i / 4) * n_out + j) * 4 + i % 4] = w[j * n_in + i];
             }
         }
         QLinear {
-            wt,
+            w4,
             scales,
             bias,
             n_in,
             n_out,
+            nonneg,
         }
     }
 
     /// Number of weights and biases.
     pub(crate) fn params(&self) -> usize {
-        self.wt.len() + self.bias.len()
+        self.n_in * self.n_out + self.bias.len()
     }
 
-    /// `out[t] = self(x[t])` for `n_tok` tokens; `x` is `n_tok × n_in`, `out` is `n_tok × n_out`.
-    pub(crate) fn forward(&self, kernel: Kernel, x: &[f32], n_tok: usize, out: &mut [f32]) {
+    /// `W[j][i]`.
+    #[inline(always)]
+    fn weight(&self, j: usize, i: usize) -> i8 {
+        self.w4[((i / 4) * self.n_out + j) * 4 + i % 4]
+    }
+
+    /// `out[t] = self(x[t])` for `n_tok` tokens with float activations (no activation
+    /// quantization), one plain dot product per output: for the classification head, which
+    /// runs once per message and feeds the scores directly.
+    pub(crate) fn forward_f32(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
         assert!(x.len() >= n_tok * self.n_in && out.len() >= n_tok * self.n_out);
-        match kernel {
-            Kernel::Scalar => self.forward_scalar(x, n_tok, out, 0),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => {
-                let simd_cols = self.n_out - self.n_out % 16;
-                // SAFETY: `Kernel::Avx2` is only constructed after detecting AVX2 and FMA.
-                unsafe { self.forward_avx2(x, n_tok, out, simd_cols) };
-                self.forward_scalar(x, n_tok, out, simd_cols);
-            }
-            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
-            Kernel::Neon => {
-                let simd_cols = self.n_out - self.n_out % 16;
-                // SAFETY: NEON is enabled at compile time for this target (the cfg above).
-                unsafe { self.forward_neon(x, n_tok, out, simd_cols) };
-                self.forward_scalar(x, n_tok, out, simd_cols);
-            }
-        }
-    }
-
-    /// Columns `0..cols` (a multiple of 16), four tokens and sixteen outputs at a time: the
-    /// AVX2 scheme on four-lane vectors (16 accumulators and 4 weight vectors of the 32
-    /// registers).
-    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
-    unsafe fn forward_neon(&self, x: &[f32], n_tok: usize, out: &mut [f32], cols: usize) {
-        use std::arch::aarch64::*;
-        let (n_in, n_out) = (self.n_in, self.n_out);
-        let w = self.wt.as_ptr();
-        let xp = x.as_ptr();
-        let op = out.as_mut_ptr();
-        // Sixteen int8 weights at `w + at`, as four f32 vectors.
-        #[inline(always)]
-        unsafe fn load16(w: *const i8, at: usize) -> [float32x4_t; 4] {
-            let v = vld1q_s8(w.add(at));
-            let (lo, hi) = (vmovl_s8(vget_low_s8(v)), vmovl_high_s8(v));
-            [
-                vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))),
-                vcvtq_f32_s32(vmovl_high_s16(lo)),
-                vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))),
-                vcvtq_f32_s32(vmovl_high_s16(hi)),
-            ]
-        }
-        #[inline(always)]
-        unsafe fn finish(
-            acc: &[float32x4_t; 4],
-            scale: *const f32,
-            bias: *const f32,
-            dst: *mut f32,
-        ) {
-            for (q, a) in acc.iter().enumerate() {
-                let r = vfmaq_f32(vld1q_f32(bias.add(4 * q)), *a, vld1q_f32(scale.add(4 * q)));
-                vst1q_f32(dst.add(4 * q), r);
-            }
-        }
-        let (sp, bp) = (self.scales.as_ptr(), self.bias.as_ptr());
-        let mut t = 0;
-        // SAFETY (whole loop): as for the AVX2 path: token indices < n_tok, input indices
-        // < n_in, and every column touched is j + 15 < cols <= n_out.
-        while t + 4 <= n_tok {
-            let mut j = 0;
-            while j < cols {
-                let mut acc = [[vdupq_n_f32(0.0); 4]; 4];
-                for i in 0..n_in {
-                    let wv = load16(w, i * n_out + j);
-                    for (k, a) in acc.iter_mut().enumerate() {
-                        let xv = *xp.add((t + k) * n_in + i);
-                        for q in 0..4 {
-                            a[q] = vfmaq_n_f32(a[q], wv[q], xv);
-                        }
-                    }
-                }
-                for (k, a) in acc.iter().enumerate() {
-                    finish(a, sp.add(j), bp.add(j), op.add((t + k) * n_out + j));
-                }
-                j += 16;
-            }
-            t += 4;
-        }
-        while t < n_tok {
-            let mut j = 0;
-            while j < cols {
-                let mut a = [vdupq_n_f32(0.0); 4];
-                for i in 0..n_in {
-                    let wv = load16(w, i * n_out + j);
-                    let xv = *xp.add(t * n_in + i);
-                    for q in 0..4 {
-                        a[q] = vfmaq_n_f32(a[q], wv[q], xv);
-                    }
-                }
-                finish(&a, sp.add(j), bp.add(j), op.add(t * n_out + j));
-                j += 16;
-            }
-            t += 1;
-        }
-    }
-
-    /// The reference: each output of columns `from..n_out` as one dot product in index order.
-    pub(crate) fn forward_scalar(&self, x: &[f32], n_tok: usize, out: &mut [f32], from: usize) {
         for t in 0..n_tok {
             let xt = &x[t * self.n_in..(t + 1) * self.n_in];
-            for j in from..self.n_out {
+            for j in 0..self.n_out {
                 let mut dot = 0f32;
                 for (i, &v) in xt.iter().enumerate() {
-                    dot += f32::from(self.wt[i * self.n_out + j]) * v;
+                    dot += f32::from(self.weight(j, i)) * v;
                 }
                 out[t * self.n_out + j] = dot * self.scales[j] + self.bias[j];
             }
         }
     }
 
-    /// Columns `0..cols` (a multiple of 16), four tokens and sixteen outputs at a time.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn forward_avx2(&self, x: &[f32], n_tok: usize, out: &mut [f32], cols: usize) {
-        use std::arch::x86_64::*;
-        let (n_in, n_out) = (self.n_in, self.n_out);
-        let w = self.wt.as_ptr();
-        let xp = x.as_ptr();
-        let op = out.as_mut_ptr();
-        // Eight int8 weights at `w + at`, as f32.
-        #[inline(always)]
-        unsafe fn load8(w: *const i8, at: usize) -> __m256 {
-            _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
-                w.add(at) as *const __m128i
-            )))
+    /// `out[t] = self(x[t])` for `n_tok` tokens, activations quantized to int8 in `acts`;
+    /// `x` is `n_tok × n_in`, `out` is `n_tok × n_out`.
+    pub(crate) fn forward(
+        &self,
+        kernel: Kernel,
+        x: &[f32],
+        n_tok: usize,
+        out: &mut [f32],
+        acts: &mut QActs,
+    ) {
+        assert!(x.len() >= n_tok * self.n_in && out.len() >= n_tok * self.n_out);
+        let cols = self.n_out - self.n_out % 16;
+        match kernel {
+            Kernel::Scalar => {
+                acts.quantize(x, n_tok, self.n_in, self.nonneg);
+                self.matmul_scalar(acts, n_tok, out, 0);
+                return;
+            }
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::Avx2` is only constructed after detecting AVX2 and FMA.
+            Kernel::Avx2 => unsafe { self.forward_avx2(x, n_tok, out, acts, cols) },
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => {
+                acts.quantize(x, n_tok, self.n_in, self.nonneg);
+                // SAFETY: NEON is in the baseline of every aarch64 target.
+                unsafe { self.matmul_neon(acts, n_tok, out, cols) }
+            }
+            #[cfg(target_arch = "aarch64")]
+            Kernel::NeonDot => {
+                acts.quantize(x, n_tok, self.n_in, self.nonneg);
+                // SAFETY: `Kernel::NeonDot` is only constructed after detecting `dotprod`.
+                unsafe { self.matmul_sdot(acts, n_tok, out, cols) }
+            }
         }
-        #[inline(always)]
-        unsafe fn finish(acc: __m256, scale: *const f32, bias: *const f32, dst: *mut f32) {
-            _mm256_storeu_ps(
-                dst,
-                _mm256_fmadd_ps(acc, _mm256_loadu_ps(scale), _mm256_loadu_ps(bias)),
-            );
-        }
-        let (sp, bp) = (self.scales.as_ptr(), self.bias.as_ptr());
-        let mut t = 0;
-        // SAFETY (whole loop): every token index is < n_tok and every input index < n_in, so
-        // x reads stay within n_tok * n_in <= x.len(); every column read or written is
-        // j + 15 < cols <= n_out, within wt (n_in * n_out), scales, bias and the output row.
-        while t + 4 <= n_tok {
-            let mut j = 0;
-            while j < cols {
-                let mut acc = [_mm256_setzero_ps(); 8];
-                for i in 0..n_in {
-                    let w0 = load8(w, i * n_out + j);
-                    let w1 = load8(w, i * n_out + j + 8);
-                    for k in 0..4 {
-                        let xv = _mm256_broadcast_ss(&*xp.add((t + k) * n_in + i));
-                        acc[2 * k] = _mm256_fmadd_ps(xv, w0, acc[2 * k]);
-                        acc[2 * k + 1] = _mm256_fmadd_ps(xv, w1, acc[2 * k + 1]);
+        // Columns past the last multiple of 16 (none in the shipped model).
+        self.matmul_scalar(acts, n_tok, out, cols);
+    }
+
+    /// The reference: each output of columns `from..n_out` as one integer dot product in index
+    /// order.
+    fn matmul_scalar(&self, acts: &QActs, n_tok: usize, out: &mut [f32], from: usize) {
+        let blocks = self.n_in.div_ceil(4);
+        for t in 0..n_tok {
+            let xq = &acts.q[t * acts.stride..(t + 1) * acts.stride];
+            for j in from..self.n_out {
+                let mut acc = 0i32;
+                for b in 0..blocks {
+                    for r in 0..4 {
+                        let w = self.w4[(b * self.n_out + j) * 4 + r];
+                        acc += i32::from(w) * i32::from(xq[4 * b + r]);
                     }
                 }
-                for k in 0..4 {
-                    let dst = op.add((t + k) * n_out + j);
-                    finish(acc[2 * k], sp.add(j), bp.add(j), dst);
-                    finish(acc[2 * k + 1], sp.add(j + 8), bp.add(j + 8), dst.add(8));
-                }
-                j += 16;
+                out[t * self.n_out + j] = finish(acc, acts.scale[t], self.scales[j], self.bias[j]);
+            }
+        }
+    }
+
+    /// Quantize (compiled for AVX2 here, so that loop runs eight lanes wide), then columns
+    /// `0..cols` (a multiple of 16) four tokens at a time.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn forward_avx2(
+        &self,
+        x: &[f32],
+        n_tok: usize,
+        out: &mut [f32],
+        acts: &mut QActs,
+        cols: usize,
+    ) {
+        acts.quantize(x, n_tok, self.n_in, self.nonneg);
+        let mut t = 0;
+        while t + 4 <= n_tok {
+            if self.nonneg {
+                self.tile_avx2::<4, true>(acts, t, out, cols);
+            } else {
+                self.tile_avx2::<4, false>(acts, t, out, cols);
             }
             t += 4;
         }
         while t < n_tok {
-            let mut j = 0;
-            while j < cols {
-                let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-                for i in 0..n_in {
-                    let xv = _mm256_broadcast_ss(&*xp.add(t * n_in + i));
-                    a0 = _mm256_fmadd_ps(xv, load8(w, i * n_out + j), a0);
-                    a1 = _mm256_fmadd_ps(xv, load8(w, i * n_out + j + 8), a1);
-                }
-                let dst = op.add(t * n_out + j);
-                finish(a0, sp.add(j), bp.add(j), dst);
-                finish(a1, sp.add(j + 8), bp.add(j + 8), dst.add(8));
-                j += 16;
+            if self.nonneg {
+                self.tile_avx2::<1, true>(acts, t, out, cols);
+            } else {
+                self.tile_avx2::<1, false>(acts, t, out, cols);
             }
             t += 1;
         }
+    }
+
+    /// Tokens `t..t + T`, columns `0..cols` sixteen at a time (two vectors of eight i32
+    /// lanes). `NONNEG`: activations unsigned against signed weights; otherwise weights + 128
+    /// unsigned against signed activations, corrected by 128 × Σ xq at the end.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn tile_avx2<const T: usize, const NONNEG: bool>(
+        &self,
+        acts: &QActs,
+        t: usize,
+        out: &mut [f32],
+        cols: usize,
+    ) {
+        use std::arch::x86_64::*;
+        let (n_out, stride) = (self.n_out, acts.stride);
+        let blocks = stride / 4;
+        let w = self.w4.as_ptr();
+        let q = acts.q.as_ptr();
+        let ones = _mm256_set1_epi16(1);
+        let flip = _mm256_set1_epi8(-128);
+        // SAFETY (whole function): tokens t..t+T < n_tok rows of `stride` quantized values;
+        // weight groups b < blocks and columns j + 15 < cols <= n_out stay within w4
+        // (blocks * n_out * 4), scales, bias and the output rows.
+        let mut j = 0;
+        while j < cols {
+            let mut acc = [[_mm256_setzero_si256(); 2]; T];
+            for b in 0..blocks {
+                let mut wv = [
+                    _mm256_loadu_si256(w.add((b * n_out + j) * 4) as *const __m256i),
+                    _mm256_loadu_si256(w.add((b * n_out + j + 8) * 4) as *const __m256i),
+                ];
+                if !NONNEG {
+                    wv = [_mm256_xor_si256(wv[0], flip), _mm256_xor_si256(wv[1], flip)];
+                }
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let four = (q.add((t + k) * stride + 4 * b) as *const i32).read_unaligned();
+                    let xb = _mm256_set1_epi32(four);
+                    for h in 0..2 {
+                        let pairs = if NONNEG {
+                            _mm256_maddubs_epi16(xb, wv[h])
+                        } else {
+                            _mm256_maddubs_epi16(wv[h], xb)
+                        };
+                        a[h] = _mm256_add_epi32(a[h], _mm256_madd_epi16(pairs, ones));
+                    }
+                }
+            }
+            for (k, a) in acc.iter().enumerate() {
+                let xs = _mm256_set1_ps(acts.scale[t + k]);
+                let offset = _mm256_set1_epi32(acts.sum[t + k].wrapping_mul(128));
+                for (h, &v) in a.iter().enumerate() {
+                    let c = j + 8 * h;
+                    let v = if NONNEG {
+                        v
+                    } else {
+                        _mm256_sub_epi32(v, offset)
+                    };
+                    let s = _mm256_mul_ps(xs, _mm256_loadu_ps(self.scales.as_ptr().add(c)));
+                    let y = _mm256_add_ps(
+                        _mm256_mul_ps(_mm256_cvtepi32_ps(v), s),
+                        _mm256_loadu_ps(self.bias.as_ptr().add(c)),
+                    );
+                    _mm256_storeu_ps(out.as_mut_ptr().add((t + k) * n_out + c), y);
+                }
+            }
+            j += 16;
+        }
+    }
+
+    /// Columns `0..cols` (a multiple of 16) with `SDOT`, four tokens at a time.
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon,dotprod")]
+    unsafe fn matmul_sdot(&self, acts: &QActs, n_tok: usize, out: &mut [f32], cols: usize) {
+        let mut t = 0;
+        while t + 4 <= n_tok {
+            self.tile_sdot::<4>(acts, t, out, cols);
+            t += 4;
+        }
+        while t < n_tok {
+            self.tile_sdot::<1>(acts, t, out, cols);
+            t += 1;
+        }
+    }
+
+    /// Tokens `t..t + T`, columns sixteen at a time (four vectors of four i32 lanes).
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon,dotprod")]
+    #[inline]
+    unsafe fn tile_sdot<const T: usize>(
+        &self,
+        acts: &QActs,
+        t: usize,
+        out: &mut [f32],
+        cols: usize,
+    ) {
+        use std::arch::aarch64::*;
+        /// `acc[l] += Σ_r w[4l + r] · x[4l + r]`. `SDOT` through `asm!`: its intrinsic
+        /// (`vdotq_s32`) is not stable Rust yet.
+        #[inline(always)]
+        unsafe fn sdot(acc: int32x4_t, w: int8x16_t, x: int8x16_t) -> int32x4_t {
+            let mut acc = acc;
+            std::arch::asm!(
+                "sdot {acc:v}.4s, {w:v}.16b, {x:v}.16b",
+                acc = inout(vreg) acc,
+                w = in(vreg) w,
+                x = in(vreg) x,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+            acc
+        }
+        let (n_out, stride) = (self.n_out, acts.stride);
+        let blocks = stride / 4;
+        let w = self.w4.as_ptr();
+        let q = acts.q.as_ptr();
+        // SAFETY (whole function): as in the AVX2 tile.
+        let mut j = 0;
+        while j < cols {
+            let mut acc = [[vdupq_n_s32(0); 4]; T];
+            for b in 0..blocks {
+                let base = w.add((b * n_out + j) * 4);
+                let wv = [
+                    vld1q_s8(base),
+                    vld1q_s8(base.add(16)),
+                    vld1q_s8(base.add(32)),
+                    vld1q_s8(base.add(48)),
+                ];
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let xv = vreinterpretq_s8_s32(vld1q_dup_s32(
+                        q.add((t + k) * stride + 4 * b) as *const i32
+                    ));
+                    for m in 0..4 {
+                        a[m] = sdot(a[m], wv[m], xv);
+                    }
+                }
+            }
+            for (k, a) in acc.iter().enumerate() {
+                store_neon(self, acts, t + k, j, a, out);
+            }
+            j += 16;
+        }
+    }
+
+    /// Columns `0..cols` (a multiple of 16) with widening multiplies, two tokens at a time.
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon")]
+    unsafe fn matmul_neon(&self, acts: &QActs, n_tok: usize, out: &mut [f32], cols: usize) {
+        let mut t = 0;
+        while t + 2 <= n_tok {
+            self.tile_neon::<2>(acts, t, out, cols);
+            t += 2;
+        }
+        while t < n_tok {
+            self.tile_neon::<1>(acts, t, out, cols);
+            t += 1;
+        }
+    }
+
+    /// Tokens `t..t + T`, columns sixteen at a time: a vector of 16 weights holds four outputs'
+    /// groups of four; `SMULL`/`SMULL2` give the 16 products as i16 (exact: at most 128 × 128)
+    /// and `SADALP` adds neighbouring pairs into i32, leaving two partial sums per output that
+    /// one pairwise add (`ADDP`) joins at the end.
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon")]
+    #[inline]
+    unsafe fn tile_neon<const T: usize>(
+        &self,
+        acts: &QActs,
+        t: usize,
+        out: &mut [f32],
+        cols: usize,
+    ) {
+        use std::arch::aarch64::*;
+        let (n_out, stride) = (self.n_out, acts.stride);
+        let blocks = stride / 4;
+        let w = self.w4.as_ptr();
+        let q = acts.q.as_ptr();
+        // SAFETY (whole function): as in the AVX2 tile.
+        let mut j = 0;
+        while j < cols {
+            // [token][vector of four outputs][low pair of outputs, high pair]
+            let mut acc = [[[vdupq_n_s32(0); 2]; 4]; T];
+            for b in 0..blocks {
+                let base = w.add((b * n_out + j) * 4);
+                let wv = [
+                    vld1q_s8(base),
+                    vld1q_s8(base.add(16)),
+                    vld1q_s8(base.add(32)),
+                    vld1q_s8(base.add(48)),
+                ];
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let xv = vreinterpretq_s8_s32(vld1q_dup_s32(
+                        q.add((t + k) * stride + 4 * b) as *const i32
+                    ));
+                    for m in 0..4 {
+                        let lo = vmull_s8(vget_low_s8(wv[m]), vget_low_s8(xv));
+                        let hi = vmull_high_s8(wv[m], xv);
+                        a[m][0] = vpadalq_s16(a[m][0], lo);
+                        a[m][1] = vpadalq_s16(a[m][1], hi);
+                    }
+                }
+            }
+            for (k, a) in acc.iter().enumerate() {
+                let sums = [
+                    vpaddq_s32(a[0][0], a[0][1]),
+                    vpaddq_s32(a[1][0], a[1][1]),
+                    vpaddq_s32(a[2][0], a[2][1]),
+                    vpaddq_s32(a[3][0], a[3][1]),
+                ];
+                store_neon(self, acts, t + k, j, &sums, out);
+            }
+            j += 16;
+        }
+    }
+}
+
+/// Finish sixteen outputs (columns `j..j + 16`) of token `t` from their i32 sums.
+#[cfg(target_arch = "aarch64")]
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn store_neon(
+    lin: &QLinear,
+    acts: &QActs,
+    t: usize,
+    j: usize,
+    sums: &[std::arch::aarch64::int32x4_t; 4],
+    out: &mut [f32],
+) {
+    use std::arch::aarch64::*;
+    let xs = vdupq_n_f32(acts.scale[t]);
+    // SAFETY: columns j + 15 < n_out and token t < n_tok (the callers' loops).
+    for (m, &v) in sums.iter().enumerate() {
+        let c = j + 4 * m;
+        let s = vmulq_f32(xs, vld1q_f32(lin.scales.as_ptr().add(c)));
+        let y = vaddq_f32(
+            vmulq_f32(vcvtq_f32_s32(v), s),
+            vld1q_f32(lin.bias.as_ptr().add(c)),
+        );
+        vst1q_f32(out.as_mut_ptr().add(t * lin.n_out + c), y);
     }
 }
 
@@ -290,56 +575,182 @@ mod tests {
         }
     }
 
-    fn random_layer(rng: &mut Lcg, n_in: usize, n_out: usize) -> (Vec<i8>, QLinear) {
-        let w: Vec<i8> = (0..n_in * n_out)
-            .map(|_| ((rng.next() % 255) as i32 - 127) as i8)
-            .collect();
+    fn random_layer(rng: &mut Lcg, n_in: usize, n_out: usize, nonneg: bool) -> (Vec<i8>, QLinear) {
+        // The full int8 range, -128 included: the kernels' no-overflow arguments must hold
+        // at the extremes.
+        let w: Vec<i8> = (0..n_in * n_out).map(|_| rng.next() as u8 as i8).collect();
         let scales = (0..n_out).map(|_| rng.f32().abs() * 0.05 + 1e-4).collect();
         let bias = (0..n_out).map(|_| rng.f32()).collect();
-        let lin = QLinear::new(&w, scales, bias, n_in, n_out);
+        let lin = QLinear::new(&w, scales, bias, n_in, n_out, nonneg);
         (w, lin)
     }
 
-    /// Every kernel agrees with the scalar reference on random shapes, including row lengths
-    /// that are not multiples of 8 and token counts that are not multiples of 4.
+    /// Inputs with the shapes that matter: zero rows, one large outlier, extremes, and for a
+    /// non-negative layer, ReLU-like zeros.
+    fn random_input(rng: &mut Lcg, n_tok: usize, n_in: usize, nonneg: bool) -> Vec<f32> {
+        let mut x: Vec<f32> = (0..n_tok * n_in).map(|_| rng.f32() * 4.0).collect();
+        for t in 0..n_tok {
+            match rng.next() % 6 {
+                0 => x[t * n_in..(t + 1) * n_in].fill(0.0),
+                1 => x[t * n_in + rng.next() as usize % n_in] = 300.0,
+                2 => x[t * n_in..(t + 1) * n_in].fill(-1.5),
+                _ => {}
+            }
+        }
+        if nonneg {
+            x.iter_mut().for_each(|v| *v = v.max(0.0));
+        }
+        x
+    }
+
+    /// The plainest statement of the arithmetic: quantize with `f32::round` and sum in i64,
+    /// from the row-major weights. Every kernel must equal it exactly.
+    fn reference(w: &[i8], lin: &QLinear, x: &[f32], n_tok: usize) -> Vec<f32> {
+        let (n_in, n_out) = (lin.n_in, lin.n_out);
+        let levels = if lin.nonneg { 127.0 } else { 63.0 };
+        let mut out = vec![0.0; n_tok * n_out];
+        for t in 0..n_tok {
+            let row = &x[t * n_in..(t + 1) * n_in];
+            let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let (xs, q): (f32, Vec<i64>) = if max > 0.0 {
+                let lo = if lin.nonneg { 0.0 } else { -levels };
+                let q = row
+                    .iter()
+                    .map(|v| {
+                        let r = (v * (levels / max)).clamp(lo, levels);
+                        // Ties to even, as the kernels round.
+                        let f = r.round();
+                        let f = if (r - r.trunc()).abs() == 0.5 && f % 2.0 != 0.0 {
+                            f - r.signum()
+                        } else {
+                            f
+                        };
+                        f as i64
+                    })
+                    .collect();
+                (max / levels, q)
+            } else {
+                (0.0, vec![0; n_in])
+            };
+            for j in 0..n_out {
+                let acc: i64 = (0..n_in).map(|i| i64::from(w[j * n_in + i]) * q[i]).sum();
+                out[t * n_out + j] = acc as f32 * (xs * lin.scales[j]) + lin.bias[j];
+            }
+        }
+        out
+    }
+
+    /// Every kernel this CPU runs equals the reference bit for bit on random shapes, including
+    /// input widths that are not multiples of 4, outputs that are not multiples of 16 and
+    /// token counts that are not multiples of 4.
     #[test]
-    fn simd_matches_scalar_reference() {
-        let kernel = Kernel::detect();
+    fn every_kernel_matches_the_reference_exactly() {
+        let kernels = Kernel::available();
         let mut rng = Lcg(42);
         for case in 0..300 {
             let n_in = 1 + (rng.next() % 300) as usize;
             let n_out = 1 + (rng.next() % 80) as usize;
             let n_tok = 1 + (rng.next() % 11) as usize;
-            let (w, lin) = random_layer(&mut rng, n_in, n_out);
-            let x: Vec<f32> = (0..n_tok * n_in).map(|_| rng.f32() * 4.0).collect();
-            let mut want = vec![0.0; n_tok * n_out];
-            let mut got = vec![0.0; n_tok * n_out];
-            lin.forward_scalar(&x, n_tok, &mut want, 0);
-            lin.forward(kernel, &x, n_tok, &mut got);
-            for t in 0..n_tok {
-                for j in 0..n_out {
-                    let row = &w[j * n_in..(j + 1) * n_in];
-                    let mag: f32 = row
-                        .iter()
-                        .zip(&x[t * n_in..])
-                        .map(|(&w, &v)| (f32::from(w) * v).abs())
-                        .sum();
-                    let budget = SIMD_REL_BUDGET * (mag * lin.scales[j] + lin.bias[j].abs()) + 1e-6;
-                    let (a, b) = (want[t * n_out + j], got[t * n_out + j]);
+            let nonneg = rng.next().is_multiple_of(2);
+            let (w, lin) = random_layer(&mut rng, n_in, n_out, nonneg);
+            let x = random_input(&mut rng, n_tok, n_in, nonneg);
+            let want = reference(&w, &lin, &x, n_tok);
+            for &kernel in &kernels {
+                let mut got = vec![f32::NAN; n_tok * n_out];
+                lin.forward(kernel, &x, n_tok, &mut got, &mut QActs::default());
+                for (i, (a, b)) in want.iter().zip(&got).enumerate() {
                     assert!(
-                        (a - b).abs() <= budget,
-                        "case {case} ({n_in}x{n_out}, {n_tok} tokens): {a} vs {b}"
+                        a.to_bits() == b.to_bits(),
+                        "case {case} ({n_in}x{n_out}, {n_tok} tokens, nonneg {nonneg}, \
+                         {kernel:?}) output {i}: {a} vs {b}"
                     );
                 }
             }
         }
     }
 
+    /// The quantization error against float activations stays within half a step per input:
+    /// |y_int8 - y_f32| <= wscale · Σ_i |W[j][i]| · xscale / 2.
+    #[test]
+    fn quantization_error_is_half_a_step() {
+        let mut rng = Lcg(7);
+        for _ in 0..100 {
+            let (n_in, n_out, n_tok) = (64, 16, 3);
+            let nonneg = rng.next().is_multiple_of(2);
+            let (w, lin) = random_layer(&mut rng, n_in, n_out, nonneg);
+            let x = random_input(&mut rng, n_tok, n_in, nonneg);
+            let (mut q, mut f) = (vec![0.0; n_tok * n_out], vec![0.0; n_tok * n_out]);
+            lin.forward(Kernel::detect(), &x, n_tok, &mut q, &mut QActs::default());
+            lin.forward_f32(&x, n_tok, &mut f);
+            let levels = if nonneg { 127.0 } else { 63.0 };
+            for t in 0..n_tok {
+                let max = x[t * n_in..(t + 1) * n_in]
+                    .iter()
+                    .fold(0f32, |m, v| m.max(v.abs()));
+                for j in 0..n_out {
+                    let l1: f32 = w[j * n_in..(j + 1) * n_in]
+                        .iter()
+                        .map(|&v| f32::from(v).abs())
+                        .sum();
+                    let bound = lin.scales[j] * l1 * max / levels / 2.0 * 1.001 + 1e-4;
+                    let (a, b) = (q[t * n_out + j], f[t * n_out + j]);
+                    assert!((a - b).abs() <= bound, "{a} vs {b}, bound {bound}");
+                }
+            }
+        }
+    }
+
+    /// CI names the kernels a CPU must offer (`SMSGUARD_EXPECT_KERNELS=scalar,neon,neondot`
+    /// under qemu's Cortex-A76, without `neondot` on the A53), so a run that silently fell back
+    /// to a slower kernel, and left the fast one untested, fails.
+    #[test]
+    fn the_expected_kernels_are_detected() {
+        let Ok(expected) = std::env::var("SMSGUARD_EXPECT_KERNELS") else {
+            return;
+        };
+        let got: Vec<String> = Kernel::available()
+            .iter()
+            .map(|k| format!("{k:?}").to_lowercase())
+            .collect();
+        assert_eq!(got.join(","), expected);
+    }
+
     #[test]
     fn hand_computed_values() {
-        let lin = QLinear::new(&[1, -2, 3, 127], vec![0.5, 0.01], vec![1.0, 0.0], 2, 2);
+        // W = [[1, -2], [3, 127]], x = [2, 1] → quantized to [63, 32] with step 2/63.
+        let lin = QLinear::new(
+            &[1, -2, 3, 127],
+            vec![0.5, 0.01],
+            vec![1.0, 0.0],
+            2,
+            2,
+            false,
+        );
+        for kernel in Kernel::available() {
+            let mut out = vec![0.0; 2];
+            lin.forward(kernel, &[2.0, 1.0], 1, &mut out, &mut QActs::default());
+            let step = 2.0f32 / 63.0;
+            assert_eq!(out[0], ((63 - 64) as f32) * (step * 0.5) + 1.0);
+            assert_eq!(out[1], ((189 + 127 * 32) as f32) * (step * 0.01));
+        }
         let mut out = vec![0.0; 2];
-        lin.forward(Kernel::detect(), &[2.0, 1.0], 1, &mut out);
+        lin.forward_f32(&[2.0, 1.0], 1, &mut out);
         assert_eq!(out, [1.0, (6.0 + 127.0) * 0.01]);
+    }
+
+    #[test]
+    fn rounding_is_to_nearest_even() {
+        for (v, want) in [
+            (0.5, 0),
+            (1.5, 2),
+            (-0.5, 0),
+            (-1.5, -2),
+            (2.4, 2),
+            (-63.0, -63),
+        ] {
+            assert_eq!(round_small(v), want, "{v}");
+        }
+        assert_eq!(max_abs(&[]), 0.0);
+        assert_eq!(max_abs(&[1.0, -3.0, f32::NAN, 2.0]), 3.0);
     }
 }

@@ -73,25 +73,49 @@ pub use extract::{extract, Code, Extraction, OptOut, Span};
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
-    use crate::kernels::{Kernel, QLinear};
+    use crate::kernels::{Kernel, QActs, QLinear};
 
-    /// An int8 linear layer (see the `kernels` module).
-    pub struct Linear(QLinear);
+    /// An int8 linear layer (see the `kernels` module) with its activation scratch.
+    pub struct Linear(QLinear, QActs);
 
     impl Linear {
-        /// From row-major int8 weights `n_out × n_in`, one scale and one bias per output.
-        pub fn new(w: &[i8], scales: Vec<f32>, bias: Vec<f32>, n_in: usize, n_out: usize) -> Self {
-            Linear(QLinear::new(w, scales, bias, n_in, n_out))
+        /// From row-major int8 weights `n_out × n_in`, one scale and one bias per output;
+        /// `nonneg`: the inputs are never negative (ReLU outputs).
+        pub fn new(
+            w: &[i8],
+            scales: Vec<f32>,
+            bias: Vec<f32>,
+            n_in: usize,
+            n_out: usize,
+            nonneg: bool,
+        ) -> Self {
+            Linear(
+                QLinear::new(w, scales, bias, n_in, n_out, nonneg),
+                QActs::default(),
+            )
         }
 
-        /// The scalar reference kernel.
-        pub fn forward_scalar(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
-            self.0.forward(Kernel::Scalar, x, n_tok, out);
+        /// Every kernel this CPU runs, by name, the scalar reference first.
+        pub fn kernels() -> Vec<String> {
+            Kernel::available()
+                .iter()
+                .map(|k| format!("{k:?}").to_lowercase())
+                .collect()
         }
 
-        /// The fastest kernel this CPU supports (AVX2 + FMA where detected).
-        pub fn forward_best(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
-            self.0.forward(Kernel::detect(), x, n_tok, out);
+        /// `out = self(x)` for `n_tok` tokens with the kernel named `kernel` (one of
+        /// [`Linear::kernels`]; panics on another name: this is a benchmark hook).
+        pub fn forward(&mut self, kernel: &str, x: &[f32], n_tok: usize, out: &mut [f32]) {
+            let k = *Kernel::available()
+                .iter()
+                .find(|k| format!("{k:?}").to_lowercase() == kernel)
+                .expect("a kernel of Linear::kernels()");
+            self.0.forward(k, x, n_tok, out, &mut self.1);
+        }
+
+        /// Float activations (no activation quantization): the head's path.
+        pub fn forward_f32(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
+            self.0.forward_f32(x, n_tok, out);
         }
     }
 

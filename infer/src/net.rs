@@ -8,64 +8,47 @@
 #![allow(unsafe_code)]
 
 use crate::format::{Dims, ModelFile, Tensor, TensorData};
-use crate::kernels::{Kernel, QLinear};
-
-/// A dot product in eight independent lanes, which the compiler turns into SIMD (a plain
-/// sequential sum has to stay scalar to keep its rounding order).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
+use crate::kernels::{Kernel, QActs, QLinear};
 
 /// `e^x` for `x <= 0` (softmax after subtracting the maximum), in plain arithmetic the
-/// compiler vectorizes: `2^n e^r` with `n` set in the exponent bits and a degree-7
-/// polynomial for `e^r`. Relative error below 2e-7 (tested against
-/// `f32::exp`), where the libm call cost a fifth of a message's instructions.
+/// compiler vectorizes: `2^n e^r` with `n` set in the exponent bits and Cephes' `expf`
+/// polynomial for `e^r`. Relative error below 2e-7 (tested against `f32::exp`), where the
+/// libm call cost a fifth of a message's instructions.
 #[inline(always)]
-fn exp_nonpositive(x: f32) -> f32 {
+fn exp_nonpositive<M: Madd>(x: f32) -> f32 {
     let x = x.max(-87.0);
     // Round to nearest by adding 1.5 * 2^23: the sum's low mantissa bits then hold n as an
     // integer, read without a float-to-int conversion (which would keep the loop scalar).
     const MAGIC: f32 = 12_582_912.0;
-    let shifted = x * std::f32::consts::LOG2_E + MAGIC;
+    let shifted = M::madd(x, std::f32::consts::LOG2_E, MAGIC);
     let n = shifted - MAGIC;
     let n_bits = shifted.to_bits().wrapping_sub(MAGIC.to_bits());
     // x - n ln 2 in two steps (Cody-Waite): the high part of ln 2 has few bits, so n * LN2_HI is
     // exact and the reduced argument keeps full precision.
     const LN2_HI: f32 = 0.693_145_75;
     const LN2_LO: f32 = 1.428_606_8e-6;
-    let r = (x - n * LN2_HI) - n * LN2_LO; // in [-0.35, 0.35]
-                                           // e^r: Taylor series to degree 7, below f32 rounding on this range.
-    const C: [f32; 8] = [
-        1.0,
-        1.0,
+    let r = M::madd(n, -LN2_LO, M::madd(n, -LN2_HI, x)); // in [-0.35, 0.35]
+                                                         // e^r = 1 + r + r² P(r), P of degree 5 (Cephes expf).
+    const P: [f32; 6] = [
+        1.987_569_2e-4,
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
         0.5,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5040.0,
     ];
-    let p = C[0]
-        + r * (C[1] + r * (C[2] + r * (C[3] + r * (C[4] + r * (C[5] + r * (C[6] + r * C[7]))))));
+    let mut p = P[0];
+    for &c in &P[1..] {
+        p = M::madd(p, r, c);
+    }
+    let e = M::madd(p, r * r, r) + 1.0;
     // n is in [-126, 0]: a normal exponent.
     let scale = f32::from_bits(n_bits.wrapping_add(127) << 23);
-    p * scale
+    e * scale
 }
 
-/// A sum in eight independent lanes (see [`dot`]).
+/// A sum in eight independent lanes, which the compiler turns into SIMD (a plain sequential
+/// sum has to stay scalar to keep its rounding order).
 #[inline(always)]
 fn sum(a: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
@@ -77,6 +60,47 @@ fn sum(a: &[f32]) -> f32 {
         }
     }
     acc.iter().sum::<f32>() + tail
+}
+
+/// A multiply-add `a * b + c`: fused (one instruction, one rounding) where the kernel's CPU
+/// has FMA, plain where it may not (there `f32::mul_add` is a slow libm call).
+trait Madd {
+    fn madd(a: f32, b: f32, c: f32) -> f32;
+}
+
+struct Fused;
+struct Plain;
+
+impl Madd for Fused {
+    #[inline(always)]
+    fn madd(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+}
+
+impl Madd for Plain {
+    #[inline(always)]
+    fn madd(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+/// The largest value (`-inf` for none), in eight lanes so it vectorizes (a fold with
+/// `f32::max` stays scalar).
+#[inline(always)]
+fn max_of(a: &[f32]) -> f32 {
+    let mut m = [f32::NEG_INFINITY; 8];
+    let c = a.chunks_exact(8);
+    let tail = c
+        .remainder()
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    for x in c {
+        for k in 0..8 {
+            m[k] = if x[k] > m[k] { x[k] } else { m[k] };
+        }
+    }
+    m.iter().fold(tail, |a, &b| if b > a { b } else { a })
 }
 
 #[derive(Clone, Debug)]
@@ -91,15 +115,20 @@ impl LayerNorm {
     fn apply(&self, x: &[f32], out: &mut [f32]) {
         let n = x.len() as f32;
         let mean = sum(x) / n;
-        let mut centered = [0f32; 8];
-        let mut var_acc = 0.0;
-        for chunk in x.chunks(8) {
-            for (c, &v) in centered.iter_mut().zip(chunk) {
-                *c = v - mean;
+        // Σ (x - mean)², in eight lanes.
+        let mut acc = [0f32; 8];
+        let chunks = x.chunks_exact(8);
+        let tail: f32 = chunks
+            .remainder()
+            .iter()
+            .map(|&v| (v - mean) * (v - mean))
+            .sum();
+        for c in chunks {
+            for k in 0..8 {
+                acc[k] += (c[k] - mean) * (c[k] - mean);
             }
-            var_acc += dot(&centered[..chunk.len()], &centered[..chunk.len()]);
         }
-        let var = var_acc / n;
+        let var = (acc.iter().sum::<f32>() + tail) / n;
         let inv = 1.0 / (var + self.eps).sqrt();
         for (((o, &v), &g), &b) in out.iter_mut().zip(x).zip(&self.gain).zip(&self.bias) {
             *o = (v - mean) * inv * g + b;
@@ -174,10 +203,167 @@ pub(crate) struct Buffers {
     att: Vec<f32>,
     proj: Vec<f32>,
     ffn: Vec<f32>,
-    scores: Vec<f32>,
     pooled: Vec<f32>,
-    kt: Vec<f32>,
-    vt: Vec<f32>,
+    attn: AttnBuffers,
+    acts: QActs,
+}
+
+/// One head's packed keys and scores, for [`attend_head`].
+#[derive(Default)]
+struct AttnBuffers {
+    /// Keys in tiles of sixteen: `[n16 / 16][dh][16]`, zero past n.
+    k: Vec<f32>,
+    /// Scores, then unnormalized probabilities: `[n][n16]`.
+    s: Vec<f32>,
+}
+
+/// `Σ_s p_r[s] · v_s[off..off + W]` for four queries r, over `(row of qkv, p_0..p_3)` items:
+/// `W` accumulators per query held in registers.
+#[inline(always)]
+fn weigh_values<'a, M: Madd, const W: usize>(
+    items: impl Iterator<Item = ((((&'a [f32], &'a f32), &'a f32), &'a f32), &'a f32)>,
+    off: usize,
+) -> [[f32; W]; 4] {
+    let mut acc = [[0f32; W]; 4];
+    for ((((row, &a0), &a1), &a2), &a3) in items {
+        let v = &row[off..off + W];
+        let pr = [a0, a1, a2, a3];
+        for r in 0..4 {
+            for l in 0..W {
+                acc[r][l] = M::madd(pr[r], v[l], acc[r][l]);
+            }
+        }
+    }
+    acc
+}
+
+/// Eight columns widened to sixteen.
+#[inline(always)]
+fn pad16(a: [[f32; 8]; 4]) -> [[f32; 16]; 4] {
+    let mut out = [[0f32; 16]; 4];
+    for (o, a) in out.iter_mut().zip(a) {
+        o[..8].copy_from_slice(&a);
+    }
+    out
+}
+
+/// Scaled dot-product attention of one head: `att[t][at..at + dh] = softmax(q_t · K / √dh) · V`
+/// with q, k and v read from `qkv` (`n × 3d`, the head's columns starting at `at`, `d + at`
+/// and `2d + at`).
+///
+/// Both products run in register tiles (4 queries × 16 keys, then 4 queries × 8 value
+/// dimensions) over operands packed so the inner loops read contiguous memory without bounds
+/// checks: a plain per-query loop cost three times the instructions.
+#[inline(always)]
+fn attend_head<M: Madd>(
+    qkv: &[f32],
+    n: usize,
+    d: usize,
+    at: usize,
+    dh: usize,
+    att: &mut [f32],
+    b: &mut AttnBuffers,
+) {
+    let n16 = n.div_ceil(16) * 16;
+    let scale = 1.0 / (dh as f32).sqrt();
+    let rows = &qkv[..n * 3 * d];
+    // Keys transposed in tiles of sixteen, so one vector holds one dimension of 16 keys.
+    b.k.resize(n16 * dh, 0.0);
+    for (tile, dst) in b.k.chunks_exact_mut(16 * dh).enumerate() {
+        let keys = &rows[(tile * 16 * 3 * d).min(rows.len())..];
+        if keys.len() < 16 * 3 * d {
+            dst.fill(0.0);
+        }
+        for (l, row) in keys.chunks_exact(3 * d).take(16).enumerate() {
+            for (slots, &v) in dst.chunks_exact_mut(16).zip(&row[d + at..d + at + dh]) {
+                slots[l] = v;
+            }
+        }
+    }
+    // Scores: 4 queries × 16 keys per register tile. A query past n repeats the last one
+    // (computed, never stored).
+    b.s.resize(n * n16, 0.0);
+    let query = |t: usize| &rows[t.min(n - 1) * 3 * d + at..t.min(n - 1) * 3 * d + at + dh];
+    for t0 in (0..n).step_by(4) {
+        let (q0, q1, q2, q3) = (query(t0), query(t0 + 1), query(t0 + 2), query(t0 + 3));
+        for (kt, ktile) in b.k.chunks_exact(16 * dh).enumerate() {
+            let mut acc = [[0f32; 16]; 4];
+            for ((((k, &a0), &a1), &a2), &a3) in
+                ktile.chunks_exact(16).zip(q0).zip(q1).zip(q2).zip(q3)
+            {
+                let q = [a0, a1, a2, a3];
+                for r in 0..4 {
+                    for l in 0..16 {
+                        acc[r][l] = M::madd(q[r], k[l], acc[r][l]);
+                    }
+                }
+            }
+            for (r, a) in acc.iter().enumerate().take(n - t0) {
+                let dst = &mut b.s[(t0 + r) * n16 + kt * 16..(t0 + r) * n16 + kt * 16 + 16];
+                for (o, &v) in dst.iter_mut().zip(a) {
+                    *o = v * scale;
+                }
+            }
+        }
+    }
+    // Unnormalized probabilities in place; 1 / their sum per query.
+    let mut inv = [0f32; 4];
+    for t0 in (0..n).step_by(4) {
+        for (r, slot) in inv.iter_mut().enumerate() {
+            let Some(scores) = b.s.get_mut((t0 + r) * n16..(t0 + r) * n16 + n) else {
+                break;
+            };
+            let max = max_of(scores);
+            for sc in scores.iter_mut() {
+                *sc = exp_nonpositive::<M>(*sc - max);
+            }
+            *slot = 1.0 / sum(scores);
+        }
+        // Weighted values: 4 queries × 8 value dimensions per register tile, each value row
+        // read in place from `qkv`.
+        let p = |r: usize| {
+            let t = (t0 + r).min(n - 1);
+            &b.s[t * n16..t * n16 + n]
+        };
+        let (p0, p1, p2, p3) = (p(0), p(1), p(2), p(3));
+        let rows_iter = || rows.chunks_exact(3 * d).zip(p0).zip(p1).zip(p2).zip(p3);
+        let mut c0 = 0;
+        while c0 < dh {
+            let off = 2 * d + at + c0;
+            // Sixteen dimensions per tile where they fit (eight accumulators of the sixteen
+            // vector registers), eight otherwise, then the plain remainder.
+            let w = if dh - c0 >= 16 {
+                16
+            } else if dh - c0 >= 8 {
+                8
+            } else {
+                dh - c0
+            };
+            let acc = match w {
+                16 => weigh_values::<M, 16>(rows_iter(), off),
+                8 => pad16(weigh_values::<M, 8>(rows_iter(), off)),
+                _ => {
+                    let mut acc = [[0f32; 16]; 4];
+                    for ((((row, &a0), &a1), &a2), &a3) in rows_iter() {
+                        let pr = [a0, a1, a2, a3];
+                        for r in 0..4 {
+                            for (a, &v) in acc[r].iter_mut().zip(&row[off..off + w]) {
+                                *a = M::madd(pr[r], v, *a);
+                            }
+                        }
+                    }
+                    acc
+                }
+            };
+            for (r, a) in acc.iter().enumerate().take(n - t0) {
+                let t = t0 + r;
+                for (o, &v) in att[t * d + at + c0..t * d + at + c0 + w].iter_mut().zip(a) {
+                    *o = v * inv[r];
+                }
+            }
+            c0 += w;
+        }
+    }
 }
 
 struct Getter<'a> {
@@ -219,10 +405,24 @@ impl Getter<'_> {
         Ok((values, scales))
     }
 
-    fn linear(&self, prefix: &str, n_out: usize, n_in: usize) -> Result<QLinear, String> {
+    /// `nonneg`: the layer's inputs are ReLU outputs (see [`QLinear::new`]).
+    fn linear(
+        &self,
+        prefix: &str,
+        n_out: usize,
+        n_in: usize,
+        nonneg: bool,
+    ) -> Result<QLinear, String> {
         let (values, scales) = self.int8(&format!("{prefix}.weight"), n_out, n_in)?;
         let bias = self.f32(&format!("{prefix}.bias"), &[n_out])?;
-        Ok(QLinear::new(values, scales.to_vec(), bias, n_in, n_out))
+        Ok(QLinear::new(
+            values,
+            scales.to_vec(),
+            bias,
+            n_in,
+            n_out,
+            nonneg,
+        ))
     }
 
     fn norm(&self, prefix: &str, d: usize, eps: f32) -> Result<LayerNorm, String> {
@@ -260,11 +460,11 @@ impl Net {
             let p = format!("layers.{i}");
             layers.push(Layer {
                 ln1: g.norm(&format!("{p}.ln1"), d, eps)?,
-                qkv: g.linear(&format!("{p}.attn.qkv"), 3 * d, d)?,
-                out: g.linear(&format!("{p}.attn.out"), d, d)?,
+                qkv: g.linear(&format!("{p}.attn.qkv"), 3 * d, d, false)?,
+                out: g.linear(&format!("{p}.attn.out"), d, d, false)?,
                 ln2: g.norm(&format!("{p}.ln2"), d, eps)?,
-                up: g.linear(&format!("{p}.ffn.up"), f, d)?,
-                down: g.linear(&format!("{p}.ffn.down"), d, f)?,
+                up: g.linear(&format!("{p}.ffn.up"), f, d, false)?,
+                down: g.linear(&format!("{p}.ffn.down"), d, f, true)?,
             });
         }
         let (emb_values, emb_scales) = g.int8("tok_emb.weight", v, d)?;
@@ -286,7 +486,7 @@ impl Net {
             pos_emb: g.f32("pos_emb.weight", &[max_len, d])?,
             layers,
             ln_f: g.norm("ln_f", d, eps)?,
-            head: g.linear("head", dims.n_labels as usize, d)?,
+            head: g.linear("head", dims.n_labels as usize, d, false)?,
             grams,
             kernel: Kernel::detect(),
         })
@@ -342,26 +542,28 @@ impl Net {
     }
 
     fn encoder_logits(&self, ids: &[u32], b: &mut Buffers, logits: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if self.kernel == Kernel::Avx2 {
+        match self.kernel {
+            Kernel::Scalar => self.logits_inlined::<Plain>(ids, b, logits),
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernel::Avx2` is only constructed after detecting AVX2 and FMA.
-            unsafe { self.logits_avx2(ids, b, logits) };
-            return;
+            Kernel::Avx2 => unsafe { self.logits_avx2(ids, b, logits) },
+            // NEON has a fused multiply-add in its baseline.
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon | Kernel::NeonDot => self.logits_inlined::<Fused>(ids, b, logits),
         }
-        self.logits_inlined(ids, b, logits);
     }
 
-    /// The same code compiled for AVX2, so the attention loops, layer norms and softmax that
-    /// the compiler vectorizes run eight lanes wide instead of SSE2's four. Rust never fuses a
-    /// multiply and an add on its own, so the results are bit for bit those of the SSE2 build.
+    /// The same code compiled for AVX2 and FMA, so the attention loops, layer norms and
+    /// softmax that the compiler vectorizes run eight lanes wide instead of SSE2's four, with
+    /// fused multiply-adds.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn logits_avx2(&self, ids: &[u32], b: &mut Buffers, logits: &mut [f32]) {
-        self.logits_inlined(ids, b, logits);
+        self.logits_inlined::<Fused>(ids, b, logits);
     }
 
     #[inline(always)]
-    fn logits_inlined(&self, ids: &[u32], b: &mut Buffers, logits: &mut [f32]) {
+    fn logits_inlined<M: Madd>(&self, ids: &[u32], b: &mut Buffers, logits: &mut [f32]) {
         let d = self.dims.d_model as usize;
         let f = self.dims.d_ffn as usize;
         let heads = self.dims.n_heads as usize;
@@ -377,9 +579,6 @@ impl Net {
         resize(&mut b.att, n * d);
         resize(&mut b.proj, n * d);
         resize(&mut b.ffn, n * f);
-        resize(&mut b.scores, n);
-        resize(&mut b.kt, n * dh);
-        resize(&mut b.vt, n * dh);
         for (t, &id) in ids.iter().enumerate() {
             let id = id as usize;
             let scale = self.tok_emb.1[id];
@@ -389,50 +588,21 @@ impl Net {
                 *x = f32::from(q) * scale + p;
             }
         }
-        let inv_sqrt = 1.0 / (dh as f32).sqrt();
         for layer in &self.layers {
             for t in 0..n {
                 layer
                     .ln1
                     .apply(&b.x[t * d..(t + 1) * d], &mut b.h[t * d..(t + 1) * d]);
             }
-            layer.qkv.forward(self.kernel, &b.h, n, &mut b.qkv);
+            layer
+                .qkv
+                .forward(self.kernel, &b.h, n, &mut b.qkv, &mut b.acts);
             for hd in 0..heads {
-                // This head's keys and values transposed (`[dh][n]`), so scores for one query
-                // and the weighted sum of values are runs over contiguous token vectors.
-                for s in 0..n {
-                    let base = s * 3 * d + hd * dh;
-                    for c in 0..dh {
-                        b.kt[c * n + s] = b.qkv[base + d + c];
-                        b.vt[c * n + s] = b.qkv[base + 2 * d + c];
-                    }
-                }
-                for t in 0..n {
-                    let q = &b.qkv[t * 3 * d + hd * dh..t * 3 * d + (hd + 1) * dh];
-                    let scores = &mut b.scores[..n];
-                    let q0 = q[0] * inv_sqrt;
-                    for (sc, &k) in scores.iter_mut().zip(&b.kt[..n]) {
-                        *sc = q0 * k;
-                    }
-                    for (c, &qc) in q.iter().enumerate().skip(1) {
-                        let qc = qc * inv_sqrt;
-                        for (sc, &k) in scores.iter_mut().zip(&b.kt[c * n..(c + 1) * n]) {
-                            *sc += qc * k;
-                        }
-                    }
-                    let max = scores.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-                    for sc in scores.iter_mut() {
-                        *sc = exp_nonpositive(*sc - max);
-                    }
-                    let total = sum(scores);
-                    let inv = 1.0 / total;
-                    let out = &mut b.att[t * d + hd * dh..t * d + (hd + 1) * dh];
-                    for (c, o) in out.iter_mut().enumerate() {
-                        *o = dot(scores, &b.vt[c * n..(c + 1) * n]) * inv;
-                    }
-                }
+                attend_head::<M>(&b.qkv, n, d, hd * dh, dh, &mut b.att, &mut b.attn);
             }
-            layer.out.forward(self.kernel, &b.att, n, &mut b.proj);
+            layer
+                .out
+                .forward(self.kernel, &b.att, n, &mut b.proj, &mut b.acts);
             for (x, p) in b.x.iter_mut().zip(&b.proj) {
                 *x += p;
             }
@@ -441,11 +611,15 @@ impl Net {
                     .ln2
                     .apply(&b.x[t * d..(t + 1) * d], &mut b.h[t * d..(t + 1) * d]);
             }
-            layer.up.forward(self.kernel, &b.h, n, &mut b.ffn);
+            layer
+                .up
+                .forward(self.kernel, &b.h, n, &mut b.ffn, &mut b.acts);
             for v in &mut b.ffn {
                 *v = v.max(0.0);
             }
-            layer.down.forward(self.kernel, &b.ffn, n, &mut b.proj);
+            layer
+                .down
+                .forward(self.kernel, &b.ffn, n, &mut b.proj, &mut b.acts);
             for (x, p) in b.x.iter_mut().zip(&b.proj) {
                 *x += p;
             }
@@ -459,7 +633,7 @@ impl Net {
                 *p += v / n as f32;
             }
         }
-        self.head.forward(self.kernel, &b.pooled, 1, logits);
+        self.head.forward_f32(&b.pooled, 1, logits);
     }
 }
 
@@ -472,27 +646,100 @@ mod tests {
 
     #[test]
     fn fast_exp_matches_libm() {
+        fast_exp_within_budget::<Fused>();
+        fast_exp_within_budget::<Plain>();
+    }
+
+    fn fast_exp_within_budget<M: Madd>() {
         let mut worst = 0f32;
         let mut x = 0.0f32;
         while x > -87.0 {
-            let (a, b) = (exp_nonpositive(x), x.exp());
+            let (a, b) = (exp_nonpositive::<M>(x), x.exp());
             worst = worst.max(((a - b) / b).abs());
             x -= 0.000_71;
         }
         assert!(worst <= EXP_REL_BUDGET, "worst relative error {worst}");
-        assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert!(exp_nonpositive(-1000.0) >= 0.0 && exp_nonpositive(-1000.0) < 1e-37);
-        assert!(exp_nonpositive(f32::NEG_INFINITY) >= 0.0);
+        assert_eq!(exp_nonpositive::<M>(0.0), 1.0);
+        let tiny = exp_nonpositive::<M>(-1000.0);
+        assert!((0.0..1e-37).contains(&tiny));
+        assert!(exp_nonpositive::<M>(f32::NEG_INFINITY) >= 0.0);
     }
 
     #[test]
     fn lane_sums_match_sequential_sums() {
         for n in [0, 1, 7, 8, 9, 16, 63, 64, 65] {
             let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
-            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
-            let want: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert!((dot(&a, &b) - want).abs() < 1e-5, "n {n}");
             assert!((sum(&a) - a.iter().sum::<f32>()).abs() < 1e-5, "n {n}");
+            let want = a.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            assert_eq!(max_of(&a), want, "n {n}");
+        }
+    }
+
+    /// Largest difference allowed between the tiled attention and the plain one: f32 sums in
+    /// another order and the fast exponential, relative to the largest value.
+    const ATTENTION_REL_BUDGET: f32 = 1e-5;
+
+    /// One head of attention written as plainly as possible.
+    fn attention_reference(qkv: &[f32], n: usize, d: usize, at: usize, dh: usize) -> Vec<f32> {
+        let mut out = vec![0f32; n * dh];
+        let (q, k, v) = (
+            |t: usize, c: usize| f64::from(qkv[t * 3 * d + at + c]),
+            |t: usize, c: usize| f64::from(qkv[t * 3 * d + d + at + c]),
+            |t: usize, c: usize| f64::from(qkv[t * 3 * d + 2 * d + at + c]),
+        );
+        for t in 0..n {
+            let scores: Vec<f64> = (0..n)
+                .map(|s| (0..dh).map(|c| q(t, c) * k(s, c)).sum::<f64>() / (dh as f64).sqrt())
+                .collect();
+            let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let e: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+            let total: f64 = e.iter().sum();
+            for c in 0..dh {
+                let y: f64 = (0..n).map(|s| e[s] * v(s, c)).sum::<f64>() / total;
+                out[t * dh + c] = y as f32;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn tiled_attention_matches_the_reference() {
+        tiled_attention::<Fused>();
+        tiled_attention::<Plain>();
+    }
+
+    fn tiled_attention<M: Madd>() {
+        let mut seed = 12345u64;
+        let mut rnd = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+        };
+        // Head widths around the tile sizes, token counts around 4 and 16.
+        for (heads, dh) in [(4, 16), (2, 8), (3, 4), (2, 12), (1, 24), (2, 40)] {
+            for n in [1, 2, 3, 4, 5, 15, 16, 17, 33, 64] {
+                let d = heads * dh;
+                let qkv: Vec<f32> = (0..n * 3 * d).map(|_| rnd() * 3.0).collect();
+                let mut att = vec![f32::NAN; n * d];
+                let mut b = AttnBuffers::default();
+                for hd in 0..heads {
+                    attend_head::<M>(&qkv, n, d, hd * dh, dh, &mut att, &mut b);
+                }
+                for hd in 0..heads {
+                    let want = attention_reference(&qkv, n, d, hd * dh, dh);
+                    let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
+                    for t in 0..n {
+                        for c in 0..dh {
+                            let (w, g) = (want[t * dh + c], att[t * d + hd * dh + c]);
+                            assert!(
+                                (w - g).abs() <= ATTENTION_REL_BUDGET * scale,
+                                "heads {heads} dh {dh} n {n} t {t} c {c}: {w} vs {g}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }
