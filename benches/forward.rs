@@ -1,6 +1,8 @@
 //! The full forward pass of the shipped model on the same token ids and n-grams: smsguard's int8
-//! path against candle f32 running the same (dequantized) weights. Token ids and n-gram buckets
-//! are prepared outside the timed call; a short code message and a long one at the 64-token cap.
+//! path with every kernel this CPU runs (scalar reference; AVX2 on x86-64; NEON and SDOT on
+//! aarch64) against candle f32 running the same (dequantized) weights. Token ids and n-gram
+//! buckets are prepared outside the timed call; a short code message and a long one at the
+//! 64-token cap.
 
 use candle_core::{DType, Device, Tensor};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -10,7 +12,7 @@ use std::hint::black_box;
 
 fn benches(c: &mut Criterion) {
     let bytes = smsguard_harness::default_model_bytes();
-    let classifier = Classifier::from_bytes(&bytes).unwrap();
+    let mut classifier = Classifier::from_bytes(&bytes).unwrap();
     let (_, _, model) =
         smsguard_model::from_model_file(&ModelFile::from_bytes(&bytes).unwrap()).unwrap();
     let messages = [
@@ -35,9 +37,14 @@ fn benches(c: &mut Criterion) {
         let gram_batch = smsguard_model::GramBatch::new(&[&grams], None).unwrap();
         let mut g = c.benchmark_group(format!("forward_{name}_{n}_tokens"));
         g.throughput(Throughput::Elements(1));
-        g.bench_function("int8_smsguard", |b| {
-            b.iter(|| smsguard::internals::forward(&classifier, black_box(&ids), black_box(&grams)))
-        });
+        for kernel in smsguard::internals::kernels() {
+            smsguard::internals::set_kernel(&mut classifier, &kernel);
+            g.bench_function(format!("int8_smsguard_{kernel}"), |b| {
+                b.iter(|| {
+                    smsguard::internals::forward(&classifier, black_box(&ids), black_box(&grams))
+                })
+            });
+        }
         g.bench_function("f32_candle", |b| {
             b.iter(|| {
                 model

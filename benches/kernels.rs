@@ -54,7 +54,7 @@ fn benches(c: &mut Criterion) {
 
         let mut g = c.benchmark_group(format!("matmul_{name}"));
         g.throughput(Throughput::Elements((TOKENS * n_in * n_out) as u64));
-        for kernel in Linear::kernels() {
+        for kernel in smsguard::internals::kernels() {
             g.bench_function(format!("int8_{kernel}"), |b| {
                 b.iter(|| linear.forward(&kernel, black_box(&x), TOKENS, &mut out))
             });

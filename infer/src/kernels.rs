@@ -143,7 +143,9 @@ impl QActs {
             .chunks_exact(n_in)
             .zip(self.q.chunks_exact_mut(stride))
         {
-            dst[n_in..].fill(0);
+            if stride > n_in {
+                dst[n_in..].fill(0);
+            }
             let max = max_abs(row);
             if !(max > 0.0 && max.is_finite()) {
                 // All zero (or not a number): every product is zero.
@@ -261,7 +263,9 @@ impl QLinear {
             }
         }
         // Columns past the last multiple of 16 (none in the shipped model).
-        self.matmul_scalar(acts, n_tok, out, cols);
+        if cols < self.n_out {
+            self.matmul_scalar(acts, n_tok, out, cols);
+        }
     }
 
     /// The reference: each output of columns `from..n_out` as one integer dot product in index

@@ -95,28 +95,37 @@ pub mod internals {
             )
         }
 
-        /// Every kernel this CPU runs, by name, the scalar reference first.
-        pub fn kernels() -> Vec<String> {
-            Kernel::available()
-                .iter()
-                .map(|k| format!("{k:?}").to_lowercase())
-                .collect()
-        }
-
         /// `out = self(x)` for `n_tok` tokens with the kernel named `kernel` (one of
-        /// [`Linear::kernels`]; panics on another name: this is a benchmark hook).
+        /// [`kernels`]; panics on another name: this is a benchmark hook).
         pub fn forward(&mut self, kernel: &str, x: &[f32], n_tok: usize, out: &mut [f32]) {
-            let k = *Kernel::available()
-                .iter()
-                .find(|k| format!("{k:?}").to_lowercase() == kernel)
-                .expect("a kernel of Linear::kernels()");
-            self.0.forward(k, x, n_tok, out, &mut self.1);
+            self.0.forward(by_name(kernel), x, n_tok, out, &mut self.1);
         }
 
         /// Float activations (no activation quantization): the head's path.
         pub fn forward_f32(&self, x: &[f32], n_tok: usize, out: &mut [f32]) {
             self.0.forward_f32(x, n_tok, out);
         }
+    }
+
+    /// Every kernel this CPU runs, by name (`scalar`, `avx2`, `neon`, `neondot`), the scalar
+    /// reference first and the one a classifier picks last.
+    pub fn kernels() -> Vec<String> {
+        Kernel::available()
+            .iter()
+            .map(|k| format!("{k:?}").to_lowercase())
+            .collect()
+    }
+
+    fn by_name(name: &str) -> Kernel {
+        *Kernel::available()
+            .iter()
+            .find(|k| format!("{k:?}").to_lowercase() == name)
+            .expect("a kernel of kernels()")
+    }
+
+    /// Make `c` run the kernel named `kernel` (one of [`kernels`]; panics on another name).
+    pub fn set_kernel(c: &mut crate::Classifier, kernel: &str) {
+        c.net.set_kernel(by_name(kernel));
     }
 
     /// A model file from everything before its checksum, with the length field and the

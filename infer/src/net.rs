@@ -310,12 +310,18 @@ fn attend_head<M: Madd>(
     let mut inv = [0f32; 4];
     for t0 in (0..n).step_by(4) {
         for (r, slot) in inv.iter_mut().enumerate() {
-            let Some(scores) = b.s.get_mut((t0 + r) * n16..(t0 + r) * n16 + n) else {
+            // Whole vectors of eight (the row has n16 >= n8 slots): the exponentials of the
+            // padding are computed and then zeroed, which is cheaper than a scalar tail.
+            let n8 = n.div_ceil(8) * 8;
+            let Some(scores) = b.s.get_mut((t0 + r) * n16..(t0 + r) * n16 + n8) else {
                 break;
             };
-            let max = max_of(scores);
+            let max = max_of(&scores[..n]);
             for sc in scores.iter_mut() {
                 *sc = exp_nonpositive::<M>(*sc - max);
+            }
+            if n < n8 {
+                scores[n..].fill(0.0);
             }
             *slot = 1.0 / sum(scores);
         }
@@ -510,6 +516,12 @@ impl Net {
             + norm(&self.ln_f)
             + lin(&self.head)
             + grams
+    }
+
+    /// Run `kernel` from now on (benchmarks compare kernels on one model).
+    #[cfg(feature = "internals")]
+    pub(crate) fn set_kernel(&mut self, kernel: Kernel) {
+        self.kernel = kernel;
     }
 
     /// Hash buckets of the n-gram branch (0 without one): what [`crate::ngram::features`]

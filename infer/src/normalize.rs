@@ -267,6 +267,13 @@ pub(crate) fn fold(text: &str, units: &mut Vec<Unit>) {
             units.push(Unit { c, span });
             continue;
         }
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            // CJK Unified Ideographs, most of a Chinese message: NFKC leaves them as they are
+            // (the compatibility ideographs live in other blocks) and they have no case, so the
+            // normalizer's per-character machinery is skipped.
+            units.push(Unit { c, span });
+            continue;
+        }
         for d in std::iter::once(c).nfkc() {
             if d.is_control() || d.is_whitespace() || is_invisible(d) {
                 units.push(Unit {
@@ -503,6 +510,18 @@ mod tests {
     /// Normalize and spell out the placeholders.
     fn n(s: &str) -> String {
         normalize(s).display()
+    }
+
+    /// The fast path of `fold` for CJK Unified Ideographs is exact: NFKC maps each to itself
+    /// and none has a case or is blank.
+    #[test]
+    fn ideographs_fold_to_themselves() {
+        for c in '\u{4E00}'..='\u{9FFF}' {
+            let nfkc: Vec<char> = std::iter::once(c).nfkc().collect();
+            assert_eq!(nfkc, [c], "{c:?}");
+            assert!(c.to_lowercase().eq([c]) && !c.is_whitespace() && !c.is_control());
+            assert!(Placeholder::from_char(c).is_none() && !is_invisible(c));
+        }
     }
 
     #[test]

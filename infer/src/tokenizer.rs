@@ -20,8 +20,9 @@
 //! is cut into several pieces (on both sides, so training and inference still agree), and
 //! encoding stops at the token limit, inside a piece as well as between pieces.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::ops::Range;
 
 /// The longest piece, in characters: a longer run of CJK ideographs or of ASCII letters and
@@ -154,7 +155,7 @@ impl Tokenizer {
                 "expected the vocabulary to start with {SPECIAL_TOKENS:?}"
             )));
         }
-        let mut ids = HashMap::with_capacity(vocab.len());
+        let mut ids = HashMap::with_capacity_and_hasher(vocab.len(), Default::default());
         for (i, t) in vocab.iter().enumerate() {
             if ids.insert(t.clone(), i as u32).is_some() {
                 return Err(TableError(format!(
@@ -170,7 +171,7 @@ impl Tokenizer {
                 ))
             })
         };
-        let mut merge_map = HashMap::with_capacity(merges.len());
+        let mut merge_map = HashMap::with_capacity_and_hasher(merges.len(), Default::default());
         for (rank, &(a, b)) in merges.iter().enumerate() {
             let joined = format!("{}{}", token(a)?, token(b)?);
             let Some(&merged) = ids.get(&joined) else {
@@ -180,7 +181,7 @@ impl Tokenizer {
             };
             merge_map.entry((a, b)).or_insert((rank as u32, merged));
         }
-        let mut words = HashMap::with_capacity(dict.len());
+        let mut words = HashMap::with_capacity_and_hasher(dict.len(), Default::default());
         let mut total: u64 = 0;
         let mut max_word_chars = 1;
         for &(id, freq) in dict {

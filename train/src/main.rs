@@ -576,6 +576,22 @@ fn main() -> Result<()> {
                 .ok()
                 .and_then(|p| p.parent().map(|d| d.join("smsguard")))
                 .filter(|p| p.is_file());
+            // The aarch64 build (`cargo build --release -p smsguard --target
+            // aarch64-unknown-linux-gnu`), when it and qemu-aarch64 are there.
+            let aarch64_bin = std::env::current_exe()
+                .ok()
+                .and_then(|p| {
+                    p.parent()?
+                        .parent()
+                        .map(|t| t.join("aarch64-unknown-linux-gnu/release/smsguard"))
+                })
+                .filter(|p| p.is_file())
+                .filter(|_| {
+                    std::process::Command::new("qemu-aarch64")
+                        .arg("--version")
+                        .output()
+                        .is_ok_and(|o| o.status.success())
+                });
             let report = smsguard_train::report::run(&smsguard_train::report::ReportOptions {
                 data,
                 model,
@@ -587,6 +603,7 @@ fn main() -> Result<()> {
                 peers_script,
                 workdir,
                 smsguard_bin,
+                aarch64_bin,
                 timing_sample,
             })?;
             let md = smsguard_train::report::markdown(&report);

@@ -41,6 +41,9 @@ pub struct ReportOptions {
     pub workdir: PathBuf,
     /// The `smsguard` binary, for instruction counts and peak memory.
     pub smsguard_bin: Option<PathBuf>,
+    /// The `smsguard` binary cross-built for aarch64, run under `qemu-aarch64` for the phone
+    /// rows (labels and instructions per message on a core with and one without `dotprod`).
+    pub aarch64_bin: Option<PathBuf>,
     /// Messages timed one by one for the median.
     pub timing_sample: usize,
 }
@@ -170,6 +173,13 @@ pub fn run(opts: &ReportOptions) -> Result<FullReport> {
         train_set.extend(split::split(synthetic, opts.val).train);
     }
 
+    if opts.aarch64_bin.is_none() {
+        notes.push(
+            "aarch64 rows not measured: they need qemu-aarch64 and `cargo build --release -p \
+             smsguard --target aarch64-unknown-linux-gnu` (see benches/phone)"
+                .into(),
+        );
+    }
     let mut rows = Vec::new();
     for (name, examples) in &eval_sets {
         if examples.is_empty() {
@@ -199,6 +209,19 @@ pub fn run(opts: &ReportOptions) -> Result<FullReport> {
             row.peak_memory_bytes = peak_memory(bin, &opts.model, examples, &opts.workdir);
         }
         rows.push(row);
+        if let Some(bin) = &opts.aarch64_bin {
+            for &(cpu, what) in AARCH64_CPUS {
+                match aarch64_row(bin, cpu, &opts.model, examples, &timed, &opts.workdir) {
+                    Ok(mut r) => {
+                        r.model = format!("smsguard int8, aarch64 {cpu} ({what}; qemu)");
+                        r.data = name.clone();
+                        r.model_bytes = Some(model_bytes);
+                        rows.push(r);
+                    }
+                    Err(e) => notes.push(format!("{name}: aarch64 {cpu} row failed: {e:#}")),
+                }
+            }
+        }
 
         // candle f32 on the same token ids.
         let enc: Vec<Encoded> = examples
@@ -345,6 +368,156 @@ fn wrapped_stat(
     line.rsplit(':').next()?.trim().parse().ok()
 }
 
+/// The phone CPUs of the aarch64 rows: a big core with the dot-product extension (the SDOT
+/// kernel) and a little core without it (widening multiplies).
+const AARCH64_CPUS: &[(&str, &str)] = &[("cortex-a76", "SDOT"), ("cortex-a53", "no dotprod")];
+
+/// Labels from the aarch64 build under qemu for every message (the accuracy columns), and
+/// instructions per message from qemu's execution trace over the first 21 timed messages
+/// minus the first one (as for callgrind).
+fn aarch64_row(
+    bin: &Path,
+    cpu: &str,
+    model: &Path,
+    examples: &[Example],
+    timed: &[&Example],
+    workdir: &Path,
+) -> Result<Row> {
+    let qemu = |input: &Path| -> Result<Command> {
+        let mut cmd = Command::new("qemu-aarch64");
+        cmd.args(["-L", "/usr/aarch64-linux-gnu", "-cpu", cpu])
+            .arg(bin)
+            .args(["classify", "--model"])
+            .arg(model)
+            .stdin(std::fs::File::open(input)?);
+        Ok(cmd)
+    };
+    let input = workdir.join(format!("aarch64-{cpu}.txt"));
+    write_lines(&input, &examples.iter().collect::<Vec<_>>())?;
+    let out = qemu(&input)?.output().context("running qemu-aarch64")?;
+    if !out.status.success() {
+        bail!("qemu-aarch64 -cpu {cpu} exited with {}", out.status);
+    }
+    let mut confusion = Confusion::default();
+    let lines: Vec<&[u8]> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() != examples.len() {
+        bail!(
+            "{} predictions for {} messages",
+            lines.len(),
+            examples.len()
+        );
+    }
+    for (e, line) in examples.iter().zip(lines) {
+        let v: Value = serde_json::from_slice(line).context("a JSON prediction")?;
+        let label: Label = v["label"]
+            .as_str()
+            .context("a label")?
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        confusion.add(e.label, label);
+    }
+    let mut row = row_from("", "", &confusion.report());
+    let sample = &timed[..timed.len().min(21)];
+    if sample.len() >= 2 {
+        let count = |examples: &[&Example], tag: &str| -> Result<u64> {
+            let input = workdir.join(format!("aarch64-{cpu}-{tag}.txt"));
+            write_lines(&input, examples)?;
+            // Every translated block once (`in_asm`), every execution of one (`exec`), with
+            // chaining off so each execution is logged; the log (hundreds of MB) is read as
+            // it streams from stderr.
+            let mut child = qemu(&input)?
+                .args(["-d", "in_asm,exec,nochain"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .context("running qemu-aarch64")?;
+            let log = std::io::BufReader::new(child.stderr.take().context("qemu's stderr")?);
+            let n = trace_instructions(log)?;
+            let status = child.wait()?;
+            if !status.success() {
+                bail!("qemu-aarch64 -cpu {cpu} -d exited with {status}");
+            }
+            Ok(n)
+        };
+        let (one, n) = (count(&sample[..1], "1")?, count(sample, "n")?);
+        row.instructions_per_message =
+            Some(n.saturating_sub(one) as f64 / (sample.len() - 1) as f64);
+    }
+    Ok(row)
+}
+
+/// Instructions executed, from a qemu `-d in_asm,exec,nochain` log: each translated block is
+/// listed once (`IN:` then one line per instruction, `0x<pc>: ...`), and each execution of a
+/// block logs `Trace <cpu>: <host> [<cpu state>/<pc>/<flags>...]`.
+fn trace_instructions(mut log: impl std::io::BufRead) -> Result<u64> {
+    use std::collections::HashMap;
+    let mut sizes: HashMap<u64, u64> = HashMap::new();
+    let mut runs: HashMap<u64, u64> = HashMap::new();
+    // The block being listed: its first pc and its instructions so far.
+    let mut block: Option<(u64, u64)> = None;
+    let mut listing = false;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if log.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        if line.starts_with(b"IN:") {
+            if let Some((pc, n)) = block.take() {
+                sizes.entry(pc).or_insert(n);
+            }
+            listing = true;
+            continue;
+        }
+        if listing && line.starts_with(b"0x") {
+            let hex = line[2..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count();
+            if line.get(2 + hex) == Some(&b':') {
+                let pc = std::str::from_utf8(&line[2..2 + hex])
+                    .ok()
+                    .and_then(|h| u64::from_str_radix(h, 16).ok());
+                if let Some(pc) = pc {
+                    match &mut block {
+                        Some((_, n)) => *n += 1,
+                        None => block = Some((pc, 1)),
+                    }
+                }
+                continue;
+            }
+        }
+        if line.starts_with(b"Trace") {
+            listing = false;
+            if let Some((pc, n)) = block.take() {
+                sizes.entry(pc).or_insert(n);
+            }
+            // The guest pc is the second field of the bracket.
+            let pc = line
+                .iter()
+                .position(|&b| b == b'[')
+                .and_then(|at| line[at + 1..].split(|&b| b == b'/').nth(1))
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u64::from_str_radix(h, 16).ok());
+            if let Some(pc) = pc {
+                *runs.entry(pc).or_insert(0) += 1;
+            }
+        }
+    }
+    if let Some((pc, n)) = block {
+        sizes.entry(pc).or_insert(n);
+    }
+    Ok(runs
+        .iter()
+        .map(|(pc, &count)| count * sizes.get(pc).copied().unwrap_or(0))
+        .sum())
+}
+
 /// Peak resident memory of `smsguard classify` over the set, from `/usr/bin/time -v`.
 fn peak_memory(bin: &Path, model: &Path, examples: &[Example], workdir: &Path) -> Option<u64> {
     let input = workdir.join("peak-memory.txt");
@@ -480,6 +653,26 @@ pub fn markdown(r: &FullReport) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A qemu log written by hand in qemu 7.2's format: block A (3 instructions) runs twice,
+    /// block B (2) once, and a block run but never listed counts nothing.
+    #[test]
+    fn trace_counts_instructions_of_executed_blocks() {
+        let log = b"----------------\nIN: \n\
+0x5502a2cc40:  d503201f  nop      \n\
+0x5502a2cc44:  d280001d  movz     x29, #0\n\
+0x5502a2cc48:  97ffeeac  bl       #0x5502a28700\n\
+\n\
+Trace 0: 0x7f97f5e00100 [0000000000001001/0000005502a2cc40/00000001/00000200] \n\
+----------------\nIN: \n\
+0x5502a28700:  a9b27bfd  stp      x29, x30, [sp, #-0xe0]!\n\
+0x5502a28704:  b0000144  adrp     x4, #0x5502a51000\n\
+Trace 0: 0x7f97f5e00240 [0000000000001001/0000005502a28700/00000001/00000200] \n\
+Trace 0: 0x7f97f5e00100 [0000000000001001/0000005502a2cc40/00000001/00000200] \n\
+Trace 0: 0x7f97f5e00900 [0000000000001001/0000005502a99990/00000001/00000200] \n";
+        assert_eq!(trace_instructions(&log[..]).unwrap(), 3 * 2 + 2);
+        assert_eq!(trace_instructions(&b""[..]).unwrap(), 0);
+    }
+
     use super::*;
 
     fn row(model: &str, data: &str, f1: f64) -> Row {
