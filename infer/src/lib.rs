@@ -54,11 +54,15 @@
 //! - `default-model` (default): embeds the default model (`Classifier::default()`,
 //!   `Classifier::embedded()`); leave it out to ship your own model file instead.
 //! - `cli` (default): the `smsguard` command's dependencies.
+//! - `json` (in `cli`): [`json::classify`], the command's JSON object for one message (used by
+//!   the C ABI too); needs `serde_json`.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 mod extract;
 pub mod format;
+#[cfg(feature = "json")]
+pub mod json;
 mod kernels;
 mod label;
 mod net;

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
-use smsguard::{Classifier, Explained, Label, Prediction, Span};
+use smsguard::Classifier;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,93 +69,6 @@ fn probability(s: &str) -> Result<f32, String> {
     }
 }
 
-fn round(x: f32) -> f64 {
-    (f64::from(x) * 10_000.0).round() / 10_000.0
-}
-
-fn span_json(s: &Span) -> Value {
-    json!({ "text": s.text, "start": s.start, "end": s.end })
-}
-
-fn prediction_json(p: &Prediction) -> Value {
-    let scores: serde_json::Map<String, Value> = Label::ALL
-        .iter()
-        .map(|l| (l.as_str().to_owned(), json!(round(p.score(*l)))))
-        .collect();
-    let f = &p.found;
-    json!({
-        "label": p.label.as_str(),
-        "confidence": round(p.confidence),
-        "scores": scores,
-        "fold": p.fold,
-        "code": f.code.as_ref().map(|c| json!({
-            "value": c.value.text,
-            "start": c.value.start,
-            "end": c.value.end,
-            "validity": c.validity.as_ref().map(span_json),
-        })),
-        "sender": f.sender.as_ref().map(span_json),
-        "pickup_code": f.pickup_code.as_ref().map(span_json),
-        "opt_out": f.opt_out.as_ref().map(|o| json!({
-            "reply": o.reply,
-            "phrase": o.phrase.text,
-            "start": o.phrase.start,
-            "end": o.phrase.end,
-        })),
-    })
-}
-
-fn explained_json(e: &Explained) -> Value {
-    let mut v = prediction_json(&e.prediction);
-    v["explanation"] = e
-        .evidence
-        .iter()
-        .map(|ev| {
-            let mut s = span_json(&ev.span);
-            s["effect"] = json!(round(ev.effect));
-            s
-        })
-        .collect();
-    v
-}
-
-/// The JSON line for one raw input line.
-fn classify_line(c: &Classifier, raw: &[u8], explain: bool) -> Value {
-    let (text, invalid) = match std::str::from_utf8(raw) {
-        Ok(t) => (std::borrow::Cow::Borrowed(t), false),
-        Err(_) => (String::from_utf8_lossy(raw), true),
-    };
-    let text = text.strip_suffix('\r').unwrap_or(&text);
-    if text.trim().is_empty() {
-        return json!({ "error": "empty message: expected text to classify" });
-    }
-    let (mut v, cut) = if explain {
-        let e = c.classify_explained(text);
-        (explained_json(&e), e.prediction.truncated)
-    } else {
-        let p = c.classify(text);
-        (prediction_json(&p), p.truncated)
-    };
-    let mut warnings = Vec::new();
-    if invalid {
-        warnings.push("invalid UTF-8 was replaced with U+FFFD before classifying".to_owned());
-    }
-    if cut {
-        warnings.push(cut_warning());
-    }
-    if !warnings.is_empty() {
-        v["warning"] = json!(warnings.join("; "));
-    }
-    v
-}
-
-fn cut_warning() -> String {
-    format!(
-        "message longer than {MAX} characters: only the first {MAX} were read",
-        MAX = smsguard::normalize::MAX_CHARS
-    )
-}
-
 /// Call `f` with each line of standard input (without its newline), cut to `MAX_LINE_BYTES`.
 /// The newline is found with std's word-at-a-time `memchr` (`read_until`, `skip_until`): the
 /// skipped rest of a megabyte line costs well under an instruction per byte.
@@ -191,7 +104,7 @@ fn run(cli: Cli) -> Result<()> {
     let stdout = std::io::stdout();
     let interactive = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let emit = |v: Value, out: &mut std::io::BufWriter<std::io::StdoutLock>| -> Result<()> {
+    let emit = |v: String, out: &mut std::io::BufWriter<std::io::StdoutLock>| -> Result<()> {
         writeln!(out, "{v}")?;
         if interactive {
             out.flush()?;
@@ -207,10 +120,13 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let c = load(model)?.with_fold_threshold(fold_threshold);
             if text.is_empty() {
-                for_each_line(|line| emit(classify_line(&c, line, explain), &mut out))?;
+                for_each_line(|line| emit(smsguard::json::classify(&c, line, explain), &mut out))?;
             } else {
                 for t in &text {
-                    emit(classify_line(&c, t.as_bytes(), explain), &mut out)?;
+                    emit(
+                        smsguard::json::classify(&c, t.as_bytes(), explain),
+                        &mut out,
+                    )?;
                 }
             }
         }
@@ -237,9 +153,9 @@ fn run(cli: Cli) -> Result<()> {
                 let t = String::from_utf8_lossy(t);
                 let mut v = json!({ "normalized": smsguard::normalize::normalize(&t).display() });
                 if smsguard::normalize::readable_prefix(&t).len() < t.len() {
-                    v["warning"] = json!(cut_warning());
+                    v["warning"] = json!(smsguard::json::cut_warning());
                 }
-                v
+                v.to_string()
             };
             if text.is_empty() {
                 for_each_line(|line| emit(show(line), &mut out))?;
