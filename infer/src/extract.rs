@@ -27,6 +27,7 @@ const MAX_GAP_CHARS: usize = 64;
 
 /// A piece of the original message: its text and its byte range.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Span {
     /// The original text of the range.
     pub text: String,
@@ -38,6 +39,7 @@ pub struct Span {
 
 /// A one-time verification code.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Code {
     /// The code, as written (letters keep their case).
     pub value: Span,
@@ -50,6 +52,7 @@ pub struct Code {
 /// Replying to a 106 number is an ordinary SMS and may be charged (often 0.1 yuan), and many
 /// senders ignore it: a client should say so before it sends the reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OptOut {
     /// What to send, upper-cased and half-width (`T`, `TD`, `QXFS`, `R`, `0000`, `STOP`).
     pub reply: String,
@@ -59,6 +62,7 @@ pub struct OptOut {
 
 /// Everything [`extract`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Extraction {
     /// The verification code, if the message carries one.
     pub code: Option<Code>,

@@ -23,7 +23,7 @@
 //! (and the `x` runs that mask them in some corpora), URLs and e-mail addresses with
 //! placeholders; the [`tokenizer`] cuts CJK runs with jieba's algorithm over a small dictionary
 //! stored in the model and applies byte-pair merges; a small transformer encoder with int8
-//! weights and f32 activations scores the classes the model file names (four; files from before
+//! weights (and int8 activations in its matrix products) scores the classes the model file names (four; files from before
 //! `personal` name three and still load). Beside it, models of format version 2 carry a linear
 //! branch over the message's hashed character 1- to 4-grams ([`ngram`]), which reads the whole
 //! prefix rather than the encoder's first 64 tokens; its logits add to the encoder's.
@@ -46,8 +46,21 @@
 //! ## Dependencies
 //!
 //! - `unicode-normalization`: NFKC tables (full-width forms and compatibility characters).
+//! - `rustc-hash`: FxHash for the tokenizer's tables (SipHash was a tenth of the work outside
+//!   the network; the tables are built from the model file, message text only looks them up).
 //! - `clap`, `serde_json`, `anyhow`: only for the `smsguard` command (feature `cli`, on by
-//!   default); embed the library with `default-features = false` to leave them out.
+//!   default; `serde_json` also for feature `json`); embed the library with
+//!   `default-features = false` to leave them out.
+//!
+//! ## Stability
+//!
+//! The crate root is the API: [`Classifier`], [`Prediction`], [`Label`], [`extract()`] and its
+//! types, [`Error`], [`ModelInfo`]. Structs and enums that may grow are `#[non_exhaustive]`.
+//! [`Label`] is exhaustive on purpose: a new class changes the length of
+//! [`Prediction::scores`] and the C ABI's enum, so it would be a new major version. The
+//! modules `format`, `normalize`, `tokenizer` and `ngram` are public only so the trainer and
+//! exporter share one definition with the library; they are hidden from these docs and may
+//! change in any release.
 //!
 //! ## Features
 //!
@@ -60,15 +73,25 @@
 #![deny(unsafe_code)]
 
 mod extract;
+// The modules below (and `ngram`, `normalize`, `tokenizer`) are the trainer's and exporter's
+// plumbing: public so `smsguard-train` and `smsguard-model` share one definition, hidden from
+// the docs and outside the semver promise. Apps use the crate root.
+#[doc(hidden)]
 pub mod format;
 #[cfg(feature = "json")]
 pub mod json;
 mod kernels;
 mod label;
 mod net;
+#[doc(hidden)]
 pub mod ngram;
+#[doc(hidden)]
 pub mod normalize;
+#[doc(hidden)]
 pub mod tokenizer;
+
+/// Characters of a message that are read (see [`Prediction::truncated`]).
+pub const MAX_CHARS: usize = normalize::MAX_CHARS;
 
 pub use extract::{extract, Code, Extraction, OptOut, Span};
 
@@ -163,6 +186,7 @@ use std::path::Path;
 
 /// Why a model could not be loaded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// The file could not be read.
     Io {
@@ -205,6 +229,7 @@ impl From<format::FormatError> for Error {
 
 /// The classification of one message and what the user needs next.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Prediction {
     /// The most probable class.
     pub label: Label,
@@ -251,6 +276,7 @@ impl Prediction {
 
 /// A span of the message and how much it pushed the decision.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Evidence {
     /// The word or piece, in the original text.
     pub span: Span,
@@ -262,6 +288,7 @@ pub struct Evidence {
 
 /// A prediction with the spans that most pushed it (see [`Classifier::classify_explained`]).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Explained {
     /// The prediction, as [`Classifier::classify`] gives it.
     pub prediction: Prediction,
@@ -279,6 +306,7 @@ impl Explained {
 
 /// Facts about a loaded model.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ModelInfo {
     /// The format version of the file.
     pub format_version: u32,
@@ -301,8 +329,9 @@ pub struct ModelInfo {
     pub meta: String,
 }
 
-/// A loaded model, ready to classify. Immutable and `Send + Sync`.
-#[derive(Clone, Debug)]
+/// A loaded model, ready to classify. Immutable and `Send + Sync`. Its `Debug` output is the
+/// model's [`ModelInfo`], not its weights.
+#[derive(Clone)]
 pub struct Classifier {
     tokenizer: tokenizer::Tokenizer,
     net: net::Net,
@@ -358,6 +387,16 @@ impl Default for Classifier {
     /// fail in a released build.
     fn default() -> Classifier {
         Classifier::embedded().expect("the embedded default model is valid (tested)")
+    }
+}
+
+impl fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The weights are megabytes of numbers; what identifies a model is its description.
+        f.debug_struct("Classifier")
+            .field("info", &self.info)
+            .field("fold_threshold", &self.fold_threshold)
+            .finish_non_exhaustive()
     }
 }
 
@@ -642,6 +681,14 @@ mod tests {
             let e = output_labels(&names(file)).unwrap_err().to_string();
             assert!(e.contains(want), "{file:?}: {e}");
         }
+    }
+
+    /// `Debug` describes the model instead of printing its 800 KB of weights.
+    #[cfg(feature = "default-model")]
+    #[test]
+    fn debug_is_short() {
+        let s = format!("{:?}", Classifier::default());
+        assert!(s.len() < 2_000 && s.contains("vocab_size"), "{s}");
     }
 
     #[cfg(feature = "default-model")]
