@@ -583,9 +583,16 @@ fn is_connector(c: char) -> bool {
     )
 }
 
-/// The pickup code: after `取件码`-like words, or `凭X取件`.
+/// The pickup code: after `取件码`-like words (simplified and traditional); after `凭` or
+/// `请用` when the same clause goes on to collect (`凭B-12-3045到…驿站取件`, `凭2-1-7301及时取`);
+/// or a shelf code (`7-4-2210`) after `编码`/`编号` in a parcel message.
 fn pickup_code(t: &Text) -> Option<(usize, usize)> {
     const WORDS: &[&str] = &[
+        "取件碼",
+        "取件編號",
+        "取貨碼",
+        "提貨碼",
+        "取件编号",
         "取件码",
         "取货码",
         "提货码",
@@ -621,13 +628,42 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
             return Some(r);
         }
     }
-    // `凭8842取件`, `凭取件码...` is covered above.
-    for (_, ke) in t.find_words(&["凭"]) {
+    // `凭8842取件`, `请用D3-18到…柜取包裹`: a collecting verb (`取` in any form) later in the
+    // same clause, within a place name's length.
+    let clause_end = |i: usize| {
+        (i..t.len().min(i + 24))
+            .find(|&k| "，,。;；!！?？\n".contains(t.c[k]))
+            .unwrap_or(t.len().min(i + 24))
+    };
+    for (_, ke) in t.find_words(&["凭", "憑", "请用", "請用"]) {
         if let Some((s, e)) = value_at(ke) {
-            if t.starts_with_any(e, &["取件", "取货", "提货", "领取", "取走"])
-                .is_some()
-            {
+            if (e..clause_end(e)).any(|k| matches!(t.c[k], '取' | '领' | '領' | '提')) {
                 return Some((s, e));
+            }
+        }
+    }
+    // `包裹编码7-4-2210号`, `编号C-06-119，请到…取包裹`: only a shelf code (with a dash) in a
+    // message about a parcel, so order and member numbers stay out.
+    const PARCEL: &[&str] = &[
+        "包裹",
+        "快递",
+        "快件",
+        "驿站",
+        "驛站",
+        "取件",
+        "代收点",
+        "代收點",
+    ];
+    if !t.find_words(PARCEL).is_empty() {
+        for (ks, ke) in t.find_words(&["编码", "编号", "編號", "編碼"]) {
+            if ks >= 2 && (t.at(ks - 2, "订单") || t.at(ks - 2, "运单") || t.at(ks - 2, "訂單"))
+            {
+                continue;
+            }
+            if let Some((s, e)) = value_at(ke) {
+                if t.c[s..e].contains(&'-') {
+                    return Some((s, e));
+                }
             }
         }
     }
@@ -648,6 +684,9 @@ fn opt_out(t: &Text) -> Option<OptOut> {
         "可退订",
         "即可拒收",
         "拒绝",
+        "屏蔽",
+        "可屏蔽",
+        "即可屏蔽",
     ];
     const TRIGGERS_BEFORE: &[&str] = &[
         "退订",
@@ -658,6 +697,8 @@ fn opt_out(t: &Text) -> Option<OptOut> {
         "不想收到",
         "不需要",
         "免打扰",
+        "屏蔽",
+        "免收",
     ];
     let quote = |c: char| {
         matches!(
@@ -684,7 +725,12 @@ fn opt_out(t: &Text) -> Option<OptOut> {
             continue;
         }
         let (ts, te) = (i, token_end(i));
-        if te - ts > 6 || !t.c[ts..te].iter().any(|c| c.is_ascii_alphanumeric()) {
+        // Up to 6 characters, or up to 10 right before the trigger (`回XZ8K2M47退订`).
+        // Not before `取消`: `回复QXGMLL取消…提醒` is a service command, not an opt-out.
+        let long_ok = te - ts <= 10
+            && t.starts_with_any(te, &["退订", "退定", "屏蔽", "拒收"])
+                .is_some();
+        if (te - ts > 6 && !long_ok) || !t.c[ts..te].iter().any(|c| c.is_ascii_alphanumeric()) {
             continue;
         }
         let mut j = te;
@@ -747,6 +793,22 @@ fn opt_out(t: &Text) -> Option<OptOut> {
             });
         }
     }
+    // A bare `TD退订` at the start of a sentence: letters only, nothing but punctuation, a
+    // space or the message start before them.
+    for (rs, re) in t.find_words(&["退订", "屏蔽"]) {
+        let b = t.skip_spaces_back(rs);
+        let mut s = b;
+        while s > 0 && t.c[s - 1].is_ascii_alphabetic() && b - s < 4 {
+            s -= 1;
+        }
+        let bounded = s == 0 || punctuation(t.c[s - 1]) || t.c[s - 1] == ' ';
+        if s < b && bounded && (s == 0 || !t.c[s - 1].is_ascii_alphanumeric()) {
+            return Some(OptOut {
+                reply: t.c[s..b].iter().collect::<String>().to_ascii_uppercase(),
+                phrase: t.span(s, re),
+            });
+        }
+    }
     // English: `Reply STOP`, `reply TD to unsubscribe`.
     for (rs, re) in t.find_words(&["reply", "text", "send"]) {
         let i = t.skip_spaces(re);
@@ -790,12 +852,18 @@ mod tests {
             ("取件码3-2-1024，验证码无", None),
             ("请勿泄露验证码。客服95588", None),
             ("验证码 482 913", None),
-            ("动态注册验证码：VDPDG，请勿泄露", Some("VDPDG")),
+            ("注册动态验证码：KQXTM，切勿告诉他人", Some("KQXTM")),
             ("Your code is ready", None),
-            ("上网密码为:85036158。", Some("85036158")),
-            ("Apple ID代码为：724818。", Some("724818")),
+            (
+                "您的无线上网密码为:30417725，请妥善保管。",
+                Some("30417725"),
+            ),
+            ("您的Apple ID代码为：518306，请勿共享。", Some("518306")),
             ("优惠代码：8866，满减", None),
-            ("2607 是您的免费无线上网一次性验证码", Some("2607")),
+            (
+                "4831 是您的免费上网一次性验证码，请在页面输入",
+                Some("4831"),
+            ),
             ("", None),
         ];
         for (text, want) in cases {
@@ -815,6 +883,25 @@ mod tests {
     }
 
     #[test]
+    fn pickup_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("取件码3-2-1024，请及时领取", Some("3-2-1024")),
+            ("凭A-3-2108到阳光城驿站取件", Some("A-3-2108")),
+            ("请用D5-21到5栋快递柜取包裹", Some("D5-21")),
+            ("快递已放至超市，凭2-3-6194及时取", Some("2-3-6194")),
+            ("包裹编码7-4-2210号，请及时取", Some("7-4-2210")),
+            ("取件碼：P61940，請於3天內領取", Some("P61940")),
+            ("凭会员卡到店享9折", None),
+            ("订单编号2026-1203，包裹已发出", None),
+            ("凭2-1-7301，欢迎光临", None),
+        ];
+        for (text, want) in cases {
+            let got = extract(text).pickup_code.map(|s| s.text);
+            assert_eq!(got.as_deref(), *want, "{text}");
+        }
+    }
+
+    #[test]
     fn opt_out_table() {
         let cases: &[(&str, Option<&str>)] = &[
             ("全场5折，回T退订", Some("T")),
@@ -827,11 +914,20 @@ mod tests {
             ("点击链接退订", None),
             ("您的机票已退订成功", None),
             ("回复1查询余额", None),
-            ("详询网点[回@5TD退订短信]", Some("@5TD")),
-            ("如需退订该提醒服务，请发送QXTX至10086", Some("QXTX")),
+            ("详情咨询附近网点[回@7TD退订]", Some("@7TD")),
+            ("如需退订此项提醒，请发送QXTX到10010", Some("QXTX")),
             ("报名活动回复A，退订T【旅行社】", Some("T")),
-            ("验证码：667240，回复td可一周内拒收此短信", Some("TD")),
-            ("退订1699268767", None),
+            ("校验码：902615，回复td可七天内拒收本类短信", Some("TD")),
+            ("退订4006001234", None),
+            // Issue 15's families (written here, invented numbers).
+            ("流量季包5折，回复0000可屏蔽此类信息", Some("0000")),
+            ("以旧换新补贴800元。如需屏蔽回复0000", Some("0000")),
+            ("新学期教辅8折。可回复PB屏蔽", Some("PB")),
+            ("样板间开放，预约送礼。如免收请回复R", Some("R")),
+            ("会员日满200减50。回XZ8K2M47退订", Some("XZ8K2M47")),
+            ("私教课买10送2。TD退订", Some("TD")),
+            ("回复KTGM开通国际漫游", None),
+            ("回复CXLL查询剩余流量，屏蔽骚扰请拨12321", None),
         ];
         for (text, want) in cases {
             let got = extract(text).opt_out.map(|o| o.reply);
