@@ -82,7 +82,7 @@ pub fn extract(text: &str) -> Extraction {
     fold(readable_prefix(text), &mut units);
     let t = Text {
         orig: text,
-        c: units.iter().map(|u| u.c).collect(),
+        c: units.iter().map(|u| simplified(u.c)).collect(),
         units: &units,
     };
     let pickup = pickup_code(&t);
@@ -186,6 +186,69 @@ impl Text<'_> {
         }
         found
     }
+}
+
+/// The simplified form of the traditional characters the rules' keywords use (`驗證碼`,
+/// `分鐘`, `取件碼`, `回覆`, `憑`...), so Hong Kong and Taiwan messages meet the same rules.
+/// Extraction only: the model reads the text as written, and spans point at the original.
+fn simplified(c: char) -> char {
+    const PAIRS: &[(char, char)] = &[
+        ('驗', '验'),
+        ('證', '证'),
+        ('碼', '码'),
+        ('認', '认'),
+        ('確', '确'),
+        ('號', '号'),
+        ('鐘', '钟'),
+        ('時', '时'),
+        ('內', '内'),
+        ('輸', '输'),
+        ('請', '请'),
+        ('簡', '简'),
+        ('訊', '讯'),
+        ('動', '动'),
+        ('態', '态'),
+        ('錄', '录'),
+        ('隨', '随'),
+        ('機', '机'),
+        ('權', '权'),
+        ('啟', '启'),
+        ('啓', '启'),
+        ('覆', '复'),
+        ('貨', '货'),
+        ('憑', '凭'),
+        ('領', '领'),
+        ('編', '编'),
+        ('訂', '订'),
+        ('閱', '阅'),
+        ('絕', '绝'),
+        ('單', '单'),
+        ('運', '运'),
+        ('為', '为'),
+        ('於', '于'),
+        ('後', '后'),
+        ('驛', '驿'),
+        ('點', '点'),
+        ('註', '注'),
+        ('冊', '册'),
+        ('綁', '绑'),
+        ('設', '设'),
+        ('戶', '户'),
+        ('帳', '账'),
+        ('賬', '账'),
+        ('僅', '仅'),
+        ('洩', '泄'),
+        ('轉', '转'),
+        ('資', '资'),
+        ('過', '过'),
+        ('期', '期'),
+        ('戲', '戏'),
+        ('遊', '游'),
+        ('購', '购'),
+        ('電', '电'),
+        ('話', '话'),
+    ];
+    PAIRS.iter().find(|p| p.0 == c).map_or(c, |p| p.1)
 }
 
 /// Words that name a one-time code.
@@ -588,10 +651,6 @@ fn is_connector(c: char) -> bool {
 /// or a shelf code (`7-4-2210`) after `编码`/`编号` in a parcel message.
 fn pickup_code(t: &Text) -> Option<(usize, usize)> {
     const WORDS: &[&str] = &[
-        "取件碼",
-        "取件編號",
-        "取貨碼",
-        "提貨碼",
         "取件编号",
         "取件码",
         "取货码",
@@ -635,7 +694,7 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
             .find(|&k| "，,。;；!！?？\n".contains(t.c[k]))
             .unwrap_or(t.len().min(i + 24))
     };
-    for (_, ke) in t.find_words(&["凭", "憑", "请用", "請用"]) {
+    for (_, ke) in t.find_words(&["凭", "请用"]) {
         if let Some((s, e)) = value_at(ke) {
             if (e..clause_end(e)).any(|k| matches!(t.c[k], '取' | '领' | '領' | '提')) {
                 return Some((s, e));
@@ -644,20 +703,10 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
     }
     // `包裹编码7-4-2210号`, `编号C-06-119，请到…取包裹`: only a shelf code (with a dash) in a
     // message about a parcel, so order and member numbers stay out.
-    const PARCEL: &[&str] = &[
-        "包裹",
-        "快递",
-        "快件",
-        "驿站",
-        "驛站",
-        "取件",
-        "代收点",
-        "代收點",
-    ];
+    const PARCEL: &[&str] = &["包裹", "快递", "快件", "驿站", "取件", "代收点"];
     if !t.find_words(PARCEL).is_empty() {
-        for (ks, ke) in t.find_words(&["编码", "编号", "編號", "編碼"]) {
-            if ks >= 2 && (t.at(ks - 2, "订单") || t.at(ks - 2, "运单") || t.at(ks - 2, "訂單"))
-            {
+        for (ks, ke) in t.find_words(&["编码", "编号"]) {
+            if ks >= 2 && (t.at(ks - 2, "订单") || t.at(ks - 2, "运单")) {
                 continue;
             }
             if let Some((s, e)) = value_at(ke) {
@@ -865,6 +914,11 @@ mod tests {
                 Some("4831"),
             ),
             ("", None),
+            // Traditional script (written here).
+            ("您的簡訊驗證碼為730215，請於5分鐘內輸入", Some("730215")),
+            ("【樂購】驗證密碼：418260，切勿告知他人", Some("418260")),
+            ("認證碼55071，您正在進行付款", Some("55071")),
+            ("訂單編號20261203，感謝購物", None),
         ];
         for (text, want) in cases {
             assert_eq!(code(text).as_deref(), *want, "{text}");
