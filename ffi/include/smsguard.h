@@ -33,6 +33,22 @@ typedef enum SmsguardLabel {
   SMSGUARD_PERSONAL = 3,
 } SmsguardLabel;
 
+// The kind of a secret other than a code (see `SmsguardPrediction::secret`).
+typedef enum SmsguardSecretKind {
+  // No such secret.
+  SMSGUARD_NO_SECRET = 0,
+  // A password-reset link.
+  SMSGUARD_RESET_LINK = 1,
+  // An account-activation link.
+  SMSGUARD_ACTIVATION_LINK = 2,
+  // An initial password.
+  SMSGUARD_INITIAL_PASSWORD = 3,
+  // A WLAN (Wi-Fi) password.
+  SMSGUARD_WLAN_PASSWORD = 4,
+  // A kind this header does not name yet (a newer library).
+  SMSGUARD_OTHER_SECRET = 5,
+} SmsguardSecretKind;
+
 // A loaded classifier (opaque).
 typedef struct SmsguardClassifier SmsguardClassifier;
 
@@ -57,7 +73,8 @@ typedef struct SmsguardPrediction {
   float confidence;
   // Probability of each class, indexed by [`SmsguardLabel`].
   float scores[4];
-  // Whether the app may fold the message (marketing at the default threshold, no code).
+  // Whether the app may fold the message (marketing at the default threshold, and neither
+  // a code nor another secret found).
   bool fold;
   // Only the first 1,024 characters were read.
   bool truncated;
@@ -73,6 +90,11 @@ typedef struct SmsguardPrediction {
   struct SmsguardSpan pickup_code;
   // The reply-to-unsubscribe instruction as written.
   struct SmsguardSpan opt_out;
+  // A secret other than a code (a reset or activation link, an initial or WLAN password):
+  // it keeps the message from being folded, as a code does.
+  struct SmsguardSpan secret;
+  // What `secret` is.
+  enum SmsguardSecretKind secret_kind;
 } SmsguardPrediction;
 
 #ifdef __cplusplus

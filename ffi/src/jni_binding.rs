@@ -189,10 +189,21 @@ fn prediction<'local>(
         Some(o) => JObject::from(env.new_string(&o.reply)?),
         None => JObject::null(),
     };
+    let secret = span(env, text, f.secret.as_ref().map(|s| &s.value))?;
+    let optional =
+        |env: &mut JNIEnv<'local>, s: Option<&str>| -> jni::errors::Result<JObject<'local>> {
+            Ok(match s {
+                Some(s) => JObject::from(env.new_string(s)?),
+                None => JObject::null(),
+            })
+        };
+    let secret_kind = optional(env, f.secret.as_ref().map(|s| s.kind.as_str()))?;
+    let protected_by = optional(env, p.protected_by())?;
     env.new_object(
         PREDICTION_CLASS,
         "(Ljava/lang/String;F[FZZLorg/smsguard/Span;Lorg/smsguard/Span;Lorg/smsguard/Span;\
-         Lorg/smsguard/Span;Lorg/smsguard/Span;Ljava/lang/String;)V",
+         Lorg/smsguard/Span;Lorg/smsguard/Span;Ljava/lang/String;Lorg/smsguard/Span;\
+         Ljava/lang/String;Ljava/lang/String;)V",
         &[
             JValue::Object(&label),
             JValue::Float(p.confidence),
@@ -205,6 +216,9 @@ fn prediction<'local>(
             JValue::Object(&pickup),
             JValue::Object(&opt_out),
             JValue::Object(&reply),
+            JValue::Object(&secret),
+            JValue::Object(&secret_kind),
+            JValue::Object(&protected_by),
         ],
     )
 }

@@ -74,6 +74,38 @@ impl From<Label> for SmsguardLabel {
     }
 }
 
+/// The kind of a secret other than a code (see `SmsguardPrediction::secret`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmsguardSecretKind {
+    /// No such secret.
+    SmsguardNoSecret = 0,
+    /// A password-reset link.
+    SmsguardResetLink = 1,
+    /// An account-activation link.
+    SmsguardActivationLink = 2,
+    /// An initial password.
+    SmsguardInitialPassword = 3,
+    /// A WLAN (Wi-Fi) password.
+    SmsguardWlanPassword = 4,
+    /// A kind this header does not name yet (a newer library).
+    SmsguardOtherSecret = 5,
+}
+
+impl From<Option<&smsguard::Secret>> for SmsguardSecretKind {
+    fn from(s: Option<&smsguard::Secret>) -> Self {
+        use smsguard::SecretKind as K;
+        match s.map(|s| s.kind) {
+            None => SmsguardSecretKind::SmsguardNoSecret,
+            Some(K::ResetLink) => SmsguardSecretKind::SmsguardResetLink,
+            Some(K::ActivationLink) => SmsguardSecretKind::SmsguardActivationLink,
+            Some(K::InitialPassword) => SmsguardSecretKind::SmsguardInitialPassword,
+            Some(K::WlanPassword) => SmsguardSecretKind::SmsguardWlanPassword,
+            Some(_) => SmsguardSecretKind::SmsguardOtherSecret,
+        }
+    }
+}
+
 /// A byte range `[start, end)` of the message; `present` is false when nothing was found
 /// (then `start` and `end` are 0).
 #[repr(C)]
@@ -109,7 +141,8 @@ pub struct SmsguardPrediction {
     pub confidence: f32,
     /// Probability of each class, indexed by [`SmsguardLabel`].
     pub scores: [f32; 4],
-    /// Whether the app may fold the message (marketing at the default threshold, no code).
+    /// Whether the app may fold the message (marketing at the default threshold, and neither
+    /// a code nor another secret found).
     pub fold: bool,
     /// Only the first 1,024 characters were read.
     pub truncated: bool,
@@ -125,6 +158,11 @@ pub struct SmsguardPrediction {
     pub pickup_code: SmsguardSpan,
     /// The reply-to-unsubscribe instruction as written.
     pub opt_out: SmsguardSpan,
+    /// A secret other than a code (a reset or activation link, an initial or WLAN password):
+    /// it keeps the message from being folded, as a code does.
+    pub secret: SmsguardSpan,
+    /// What `secret` is.
+    pub secret_kind: SmsguardSecretKind,
 }
 
 /// Run `f`; a panic becomes `on_panic`.
@@ -293,6 +331,8 @@ fn predict(c: &Classifier, text: &str, invalid_utf8: bool) -> SmsguardPrediction
         sender: f.sender.as_ref().into(),
         pickup_code: f.pickup_code.as_ref().into(),
         opt_out: f.opt_out.as_ref().map(|o| &o.phrase).into(),
+        secret: f.secret.as_ref().map(|s| &s.value).into(),
+        secret_kind: f.secret.as_ref().into(),
     }
 }
 

@@ -72,6 +72,46 @@ pub struct Extraction {
     pub pickup_code: Option<Span>,
     /// The reply-to-unsubscribe instruction.
     pub opt_out: Option<OptOut>,
+    /// A secret other than a short code that LABELS.md counts as verification: a password-reset
+    /// or activation link, an initial password, a WLAN password. Like a code, it keeps the
+    /// message from being folded.
+    pub secret: Option<Secret>,
+}
+
+/// A secret that is not a one-time code (see [`Extraction::secret`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Secret {
+    /// What it is.
+    pub kind: SecretKind,
+    /// The link or the password, as written.
+    pub value: Span,
+}
+
+/// The kinds of [`Secret`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretKind {
+    /// A link that resets a password.
+    ResetLink,
+    /// A link that activates an account or confirms an address.
+    ActivationLink,
+    /// An initial password for a new account or line.
+    InitialPassword,
+    /// A WLAN (Wi-Fi) password.
+    WlanPassword,
+}
+
+impl SecretKind {
+    /// `reset_link`, `activation_link`, `initial_password` or `wlan_password`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::ResetLink => "reset_link",
+            SecretKind::ActivationLink => "activation_link",
+            SecretKind::InitialPassword => "initial_password",
+            SecretKind::WlanPassword => "wlan_password",
+        }
+    }
 }
 
 /// Read the code, sender, pickup code and opt-out instruction of one message (its first
@@ -97,6 +137,10 @@ pub fn extract(text: &str) -> Extraction {
         sender: sender.map(|(s, e)| t.span(s, e)),
         pickup_code: pickup.map(|(s, e)| t.span(s, e)),
         opt_out: opt_out(&t),
+        secret: secret(&t).map(|(kind, s, e)| Secret {
+            kind,
+            value: t.span(s, e),
+        }),
     }
 }
 
@@ -715,6 +759,85 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
                 }
             }
         }
+    }
+    None
+}
+
+/// A secret other than a code: a password after `初始密码` or after `密码` in a WLAN message,
+/// or a link in a message about resetting a password or activating an account.
+fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
+    // A password: printable ASCII up to a space or CJK punctuation (`Qy2026!a`).
+    let password_at = |i: usize| -> Option<(usize, usize)> {
+        let mut i = i;
+        while i < t.len() && (is_connector(t.c[i]) || t.c[i] == '为' || t.c[i] == '是') {
+            i += 1;
+        }
+        let s = i;
+        let mut e = i;
+        while e < t.len() && t.c[e].is_ascii_graphic() && !",.;".contains(t.c[e]) {
+            e += 1;
+        }
+        (e - s >= 4 && t.c[s..e].iter().any(|c| c.is_ascii_alphanumeric())).then_some((s, e))
+    };
+    for (_, ke) in t.find_words(&["初始密码", "initial password"]) {
+        if let Some((s, e)) = password_at(ke) {
+            return Some((SecretKind::InitialPassword, s, e));
+        }
+    }
+    if !t
+        .find_words(&["wlan", "wifi", "wi-fi", "无线网", "无线上网"])
+        .is_empty()
+    {
+        for (_, ke) in t.find_words(&["密码", "password"]) {
+            if let Some((s, e)) = password_at(ke) {
+                return Some((SecretKind::WlanPassword, s, e));
+            }
+        }
+    }
+    const RESET: &[&str] = &[
+        "重置密码",
+        "重设密码",
+        "找回密码",
+        "密码重置",
+        "reset your password",
+        "reset password",
+        "password reset",
+    ];
+    const ACTIVATE: &[&str] = &[
+        "激活",
+        "启用账号",
+        "启用帐号",
+        "验证邮箱",
+        "确认邮箱",
+        "activate",
+        "verify your email",
+        "confirm your email",
+    ];
+    let kind = if !t.find_words(RESET).is_empty() {
+        SecretKind::ResetLink
+    } else if !t.find_words(ACTIVATE).is_empty() {
+        SecretKind::ActivationLink
+    } else {
+        return None;
+    };
+    // The first link: `http(s)://...` or `host.tld/path`.
+    let url_char = |c: char| c.is_ascii_alphanumeric() || "./:?=&_%#~+-@".contains(c);
+    let mut i = 0;
+    while i < t.len() {
+        if !url_char(t.c[i]) || (i > 0 && url_char(t.c[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let mut e = i;
+        while e < t.len() && url_char(t.c[e]) {
+            e += 1;
+        }
+        let run: String = t.c[i..e].iter().collect();
+        let dotted = run.contains('.') && run.chars().any(|c| c.is_ascii_alphabetic());
+        if dotted && (run.starts_with("http") || run.contains('/')) {
+            return Some((kind, i, e));
+        }
+        i = e;
     }
     None
 }

@@ -39,6 +39,13 @@ fn prediction_json(p: &Prediction) -> Value {
             "start": o.phrase.start,
             "end": o.phrase.end,
         })),
+        "secret": f.secret.as_ref().map(|s| json!({
+            "kind": s.kind.as_str(),
+            "text": s.value.text,
+            "start": s.value.start,
+            "end": s.value.end,
+        })),
+        "protected_by": p.protected_by(),
     })
 }
 

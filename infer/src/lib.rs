@@ -93,7 +93,7 @@ pub mod tokenizer;
 /// Characters of a message that are read (see [`Prediction::truncated`]).
 pub const MAX_CHARS: usize = normalize::MAX_CHARS;
 
-pub use extract::{extract, Code, Extraction, OptOut, Span};
+pub use extract::{extract, Code, Extraction, OptOut, Secret, SecretKind, Span};
 
 /// The kernels and the bare forward pass, for the workspace benches (feature `internals`).
 /// Not a stable API.
@@ -244,9 +244,11 @@ pub struct Prediction {
     pub found: Extraction,
     /// Whether a client may fold the message away: the model says marketing with at least
     /// the classifier's fold threshold ([`DEFAULT_FOLD_THRESHOLD`] unless set with
-    /// [`Classifier::with_fold_threshold`]) **and** no verification code was found. Personal
-    /// messages are never folded. A message with a code is always surfaced, so a code
-    /// misread as marketing is never hidden (the safety rule; the README gives its cost).
+    /// [`Classifier::with_fold_threshold`]) **and** no verification code or other secret
+    /// (reset or activation link, initial or WLAN password) was found. Personal messages are
+    /// never folded. A message with a code or a secret is always surfaced, so one misread as
+    /// marketing is never hidden (the safety rule; [`Prediction::protected_by`] says which
+    /// found item protects the message; the README gives the rule's cost).
     pub fold: bool,
     /// The message is longer than [`normalize::MAX_CHARS`] characters: only its first
     /// `MAX_CHARS` were read, by the model and by the rules alike.
@@ -261,14 +263,28 @@ pub struct Prediction {
 pub const DEFAULT_FOLD_THRESHOLD: f32 = 0.9;
 
 /// The safety rule: fold only what the model calls marketing, with at least `threshold`
-/// probability, **and** that carries no verification code, so a code the model misreads as
-/// marketing is still surfaced.
+/// probability, **and** that carries no verification code or other secret, so a code or a
+/// reset link the model misreads as marketing is still surfaced.
 fn may_fold(label: Label, p_marketing: f32, threshold: f32, found: &Extraction) -> bool {
-    label == Label::Marketing && p_marketing >= threshold && found.code.is_none()
+    label == Label::Marketing
+        && p_marketing >= threshold
+        && found.code.is_none()
+        && found.secret.is_none()
 }
 
 impl Prediction {
-    /// The probability of `label`.
+    /// What keeps the message from being folded whatever the model says: `code` when a
+    /// verification code was found, else the kind of secret (`reset_link`, `activation_link`,
+    /// `initial_password`, `wlan_password`), else `None`.
+    pub fn protected_by(&self) -> Option<&'static str> {
+        if self.found.code.is_some() {
+            Some("code")
+        } else {
+            self.found.secret.as_ref().map(|s| s.kind.as_str())
+        }
+    }
+
+    /// The probability of `label` (0 for a label the model does not know).
     pub fn score(&self, label: Label) -> f32 {
         self.scores[label.index()]
     }

@@ -111,10 +111,14 @@ fn arguments_are_classified_in_order() {
             "code",
             "sender",
             "pickup_code",
-            "opt_out"
+            "opt_out",
+            "secret",
+            "protected_by"
         ]
     );
     assert_eq!(lines[0]["code"]["value"], "1234");
+    assert_eq!(lines[0]["protected_by"], "code");
+    assert!(lines[1]["protected_by"].is_null() && lines[1]["secret"].is_null());
     assert_eq!(lines[0]["code"]["start"], 9);
     assert_eq!(lines[0]["fold"], false);
     assert_eq!(lines[1]["opt_out"]["reply"], "T");

@@ -56,6 +56,9 @@ public final class SmsGuardCheck {
             check(p.code != null && p.code.text.equals("730514"), "code text");
             check(p.sender != null && p.sender.text.equals("顺丰速运"), "sender");
             check(!p.fold, "a code is never folded");
+            check("code".equals(p.protectedBy), "protected by the code: " + p.protectedBy);
+            Prediction reset = g.classify("【云栈】您申请了重置密码，请点击 https://yz.example.com/r/K8d2 完成，30分钟内有效。");
+            check("reset_link".equals(reset.secretKind) && !reset.fold, "reset link: " + reset.secretKind);
             check(p.scores.length == 4, "four scores");
 
             Prediction ad = g.classify("【美妆旗舰店】双十二狂欢价！精华买一送一，全场满199减40，点击 t.cn/Ab3dEf 抢购，回T退订");

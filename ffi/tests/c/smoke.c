@@ -113,6 +113,16 @@ int main(int argc, char **argv) {
     CHECK(json && strstr(json, "\"value\":\"730514\""), "JSON code: %s", json);
     smsguard_string_free(json);
 
+    /* A reset link is a secret: the message is protected like one with a code. */
+    const char *reset = "【云栈】您申请了重置密码，请点击 https://yz.example.com/r/K8d2 完成。";
+    SmsguardPrediction r;
+    CHECK(smsguard_classify(c, reset, strlen(reset), &r) == SMSGUARD_OK &&
+              r.secret_kind == SMSGUARD_RESET_LINK && r.secret.present && !r.fold,
+          "reset link found and protected");
+    char *link = span_text(reset, r.secret);
+    CHECK(link && strcmp(link, "https://yz.example.com/r/K8d2") == 0, "link offsets: %s", link);
+    free(link);
+
     /* Errors are values, not crashes. */
     json = smsguard_classify_json(c, "   ", 3);
     CHECK(json && strstr(json, "\"error\""), "empty message is a JSON error: %s", json);

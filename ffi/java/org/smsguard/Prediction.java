@@ -25,10 +25,16 @@ public final class Prediction {
     public final Span optOut;
     /** What to reply to unsubscribe ({@code T}, {@code TD}), or null. */
     public final String optOutReply;
+    /** A secret other than a code (a reset or activation link, an initial or Wi-Fi password), or null. */
+    public final Span secret;
+    /** {@code reset_link}, {@code activation_link}, {@code initial_password}, {@code wlan_password}, or null. */
+    public final String secretKind;
+    /** What keeps the message from being folded: {@code code}, a secret kind, or null. */
+    public final String protectedBy;
 
     Prediction(String label, float confidence, float[] scores, boolean fold, boolean truncated,
             Span code, Span codeValidity, Span sender, Span pickupCode, Span optOut,
-            String optOutReply) {
+            String optOutReply, Span secret, String secretKind, String protectedBy) {
         this.label = label;
         this.confidence = confidence;
         this.scores = scores;
@@ -40,5 +46,8 @@ public final class Prediction {
         this.pickupCode = pickupCode;
         this.optOut = optOut;
         this.optOutReply = optOutReply;
+        this.secret = secret;
+        this.secretKind = secretKind;
+        this.protectedBy = protectedBy;
     }
 }
