@@ -290,6 +290,10 @@ fn simplified(c: char) -> char {
         ('遊', '游'),
         ('購', '购'),
         ('電', '电'),
+        ('間', '间'),
+        ('無', '无'),
+        ('線', '线'),
+        ('網', '网'),
         ('話', '话'),
     ];
     PAIRS.iter().find(|p| p.0 == c).map_or(c, |p| p.1)
@@ -315,6 +319,7 @@ const CODE_WORDS: &[&str] = &[
     "id代码",
     "密码",
     "verification code",
+    "one-time password",
     "verify code",
     "code",
     "otp",
@@ -384,8 +389,33 @@ const NOT_CODE_BEFORE: &[&str] = &[
 
 /// Words right after a number that make it a quantity, a date or a time.
 const NOT_CODE_AFTER: &[&str] = &[
-    "元", "年", "月", "日", "号", "分", "秒", "天", "个", "次", "笔", "%", "折", "块", "万", "期",
-    "位", "人", "张", "件", "退订", "退", "拒收",
+    "元",
+    "年",
+    "月",
+    "日",
+    "号",
+    "分",
+    "秒",
+    "天",
+    "个",
+    "次",
+    "笔",
+    "%",
+    "折",
+    "块",
+    "万",
+    "期",
+    "位",
+    "人",
+    "张",
+    "件",
+    "退订",
+    "退",
+    "拒收",
+    // A code the message says is no longer valid (`此前的验证码824016已失效`).
+    "已失效",
+    "已过期",
+    "已作废",
 ];
 
 /// The verification code: the candidate nearest to a code word. Returns its folded range.
@@ -484,11 +514,27 @@ fn is_code_candidate(t: &Text, s: usize, e: usize) -> bool {
         }
     }
     // Part of a date, time, amount, range or dashed number: `2026-03-05`, `14:30`, `128.50`.
-    let joined = |c: Option<&char>, d: Option<&char>| {
-        matches!(c, Some('-' | '.' | '/' | ':' | '_' | '@'))
-            && d.is_some_and(|d| d.is_ascii_alphanumeric())
+    let joined = |c: Option<&char>, d: Option<&char>| match c {
+        Some('-' | '.' | '/' | '_' | '@') => d.is_some_and(|d| d.is_ascii_alphanumeric()),
+        // A colon joins a time (`14:30`), not a label and its value (`OTP:5829`).
+        Some(':') => d.is_some_and(|d| d.is_ascii_digit()),
+        _ => false,
     };
-    if (s >= 2 && joined(t.c.get(s - 1), t.c.get(s - 2))) || joined(t.c.get(e), t.c.get(e + 1)) {
+    // Except digits after a service's capital letters and a dash (`G-482715`, `TB-3057`):
+    // the digits are what the user types.
+    let prefixed = s >= 2 && t.c[s - 1] == '-' && run.iter().all(|c| c.is_ascii_digit()) && {
+        let mut b = s - 1;
+        while b > 0 && t.c[b - 1].is_ascii_alphabetic() && s - 1 - b < 3 {
+            b -= 1;
+        }
+        let letters = &t.orig[t.units[b].span.start..t.units[s - 2].span.end];
+        b < s - 1
+            && (b == 0 || !t.c[b - 1].is_ascii_alphanumeric())
+            && letters.chars().all(|c| c.is_ascii_uppercase())
+    };
+    if (s >= 2 && !prefixed && joined(t.c.get(s - 1), t.c.get(s - 2)))
+        || joined(t.c.get(e), t.c.get(e + 1))
+    {
         return false;
     }
     // Look past quotes and colons: `抽奖码"100579"`, `尾号：1234`.
@@ -1042,6 +1088,13 @@ mod tests {
             ("【樂購】驗證密碼：418260，切勿告知他人", Some("418260")),
             ("認證碼55071，您正在進行付款", Some("55071")),
             ("訂單編號20261203，感謝購物", None),
+            // Prefixed, expired and `OTP:` codes (written here).
+            ("G-715204 是你的 Google 验证码", Some("715204")),
+            ("【淘宝】TB-6021是您的校验码", Some("6021")),
+            ("2026-12-03 是活动日期，验证码见下条", None),
+            ("新验证码为381562，旧验证码640193已失效", Some("381562")),
+            ("信用卡繳費NT$599，OTP:5829，請勿提供", Some("5829")),
+            ("会议时间14:30，验证码另行发送", None),
         ];
         for (text, want) in cases {
             assert_eq!(code(text).as_deref(), *want, "{text}");
