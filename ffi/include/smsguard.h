@@ -33,6 +33,24 @@ typedef enum SmsguardLabel {
   SMSGUARD_PERSONAL = 3,
 } SmsguardLabel;
 
+// What a verification code is for (see `SmsguardPrediction::code_purpose`).
+typedef enum SmsguardPurpose {
+  // No code.
+  SMSGUARD_NO_CODE = 0,
+  // Logging in.
+  SMSGUARD_LOGIN = 1,
+  // Creating an account.
+  SMSGUARD_SIGNUP = 2,
+  // Paying or confirming a transaction.
+  SMSGUARD_PAYMENT = 3,
+  // Resetting or changing a password.
+  SMSGUARD_RESET = 4,
+  // Binding or changing a phone number, card or device.
+  SMSGUARD_BINDING = 5,
+  // Anything else, or not said.
+  SMSGUARD_OTHER_PURPOSE = 6,
+} SmsguardPurpose;
+
 // The kind of a secret other than a code (see `SmsguardPrediction::secret`).
 typedef enum SmsguardSecretKind {
   // No such secret.
@@ -84,6 +102,8 @@ typedef struct SmsguardPrediction {
   struct SmsguardSpan code;
   // The code's stated validity (`5分钟`).
   struct SmsguardSpan code_validity;
+  // What the code is for.
+  enum SmsguardPurpose code_purpose;
   // The sender signature, without its brackets.
   struct SmsguardSpan sender;
   // A parcel pickup code.

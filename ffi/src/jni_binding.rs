@@ -199,11 +199,12 @@ fn prediction<'local>(
         };
     let secret_kind = optional(env, f.secret.as_ref().map(|s| s.kind.as_str()))?;
     let protected_by = optional(env, p.protected_by())?;
+    let purpose = optional(env, f.code.as_ref().map(|c| c.purpose.as_str()))?;
     env.new_object(
         PREDICTION_CLASS,
         "(Ljava/lang/String;F[FZZLorg/smsguard/Span;Lorg/smsguard/Span;Lorg/smsguard/Span;\
          Lorg/smsguard/Span;Lorg/smsguard/Span;Ljava/lang/String;Lorg/smsguard/Span;\
-         Ljava/lang/String;Ljava/lang/String;)V",
+         Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V",
         &[
             JValue::Object(&label),
             JValue::Float(p.confidence),
@@ -219,6 +220,7 @@ fn prediction<'local>(
             JValue::Object(&secret),
             JValue::Object(&secret_kind),
             JValue::Object(&protected_by),
+            JValue::Object(&purpose),
         ],
     )
 }

@@ -74,6 +74,41 @@ impl From<Label> for SmsguardLabel {
     }
 }
 
+/// What a verification code is for (see `SmsguardPrediction::code_purpose`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmsguardPurpose {
+    /// No code.
+    SmsguardNoCode = 0,
+    /// Logging in.
+    SmsguardLogin = 1,
+    /// Creating an account.
+    SmsguardSignup = 2,
+    /// Paying or confirming a transaction.
+    SmsguardPayment = 3,
+    /// Resetting or changing a password.
+    SmsguardReset = 4,
+    /// Binding or changing a phone number, card or device.
+    SmsguardBinding = 5,
+    /// Anything else, or not said.
+    SmsguardOtherPurpose = 6,
+}
+
+impl From<Option<&smsguard::Code>> for SmsguardPurpose {
+    fn from(c: Option<&smsguard::Code>) -> Self {
+        use smsguard::Purpose as P;
+        match c.map(|c| c.purpose) {
+            None => SmsguardPurpose::SmsguardNoCode,
+            Some(P::Login) => SmsguardPurpose::SmsguardLogin,
+            Some(P::Signup) => SmsguardPurpose::SmsguardSignup,
+            Some(P::Payment) => SmsguardPurpose::SmsguardPayment,
+            Some(P::Reset) => SmsguardPurpose::SmsguardReset,
+            Some(P::Binding) => SmsguardPurpose::SmsguardBinding,
+            Some(_) => SmsguardPurpose::SmsguardOtherPurpose,
+        }
+    }
+}
+
 /// The kind of a secret other than a code (see `SmsguardPrediction::secret`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +187,8 @@ pub struct SmsguardPrediction {
     pub code: SmsguardSpan,
     /// The code's stated validity (`5分钟`).
     pub code_validity: SmsguardSpan,
+    /// What the code is for.
+    pub code_purpose: SmsguardPurpose,
     /// The sender signature, without its brackets.
     pub sender: SmsguardSpan,
     /// A parcel pickup code.
@@ -328,6 +365,7 @@ fn predict(c: &Classifier, text: &str, invalid_utf8: bool) -> SmsguardPrediction
         invalid_utf8,
         code: f.code.as_ref().map(|c| &c.value).into(),
         code_validity: f.code.as_ref().and_then(|c| c.validity.as_ref()).into(),
+        code_purpose: f.code.as_ref().into(),
         sender: f.sender.as_ref().into(),
         pickup_code: f.pickup_code.as_ref().into(),
         opt_out: f.opt_out.as_ref().map(|o| &o.phrase).into(),

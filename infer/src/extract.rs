@@ -45,6 +45,40 @@ pub struct Code {
     pub value: Span,
     /// The stated validity period (`5分钟`, `15 minutes`), when there is one.
     pub validity: Option<Span>,
+    /// What the code is for, as the message says: users ask which account a code belongs to.
+    pub purpose: Purpose,
+}
+
+/// What a verification code is for (see [`Code::purpose`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Purpose {
+    /// Logging in.
+    Login,
+    /// Creating an account (`注册`, `开户`).
+    Signup,
+    /// Paying or confirming a transaction.
+    Payment,
+    /// Resetting or changing a password.
+    Reset,
+    /// Binding or changing a phone number, card, e-mail or device.
+    Binding,
+    /// Anything else, or not said.
+    Other,
+}
+
+impl Purpose {
+    /// `login`, `signup`, `payment`, `reset`, `binding` or `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Login => "login",
+            Purpose::Signup => "signup",
+            Purpose::Payment => "payment",
+            Purpose::Reset => "reset",
+            Purpose::Binding => "binding",
+            Purpose::Other => "other",
+        }
+    }
 }
 
 /// A reply-to-unsubscribe instruction (`回T退订`, `拒收请回复R`, `Reply STOP`).
@@ -133,6 +167,7 @@ pub fn extract(text: &str) -> Extraction {
         code: code.map(|(s, e)| Code {
             value: t.span(s, e),
             validity: validity(&t, s, e).map(|(a, b)| t.span(a, b)),
+            purpose: purpose(&t),
         }),
         sender: sender.map(|(s, e)| t.span(s, e)),
         pickup_code: pickup.map(|(s, e)| t.span(s, e)),
@@ -290,6 +325,7 @@ fn simplified(c: char) -> char {
         ('遊', '游'),
         ('購', '购'),
         ('電', '电'),
+        ('繳', '缴'),
         ('間', '间'),
         ('無', '无'),
         ('線', '线'),
@@ -809,6 +845,77 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
     None
 }
 
+/// What the message says the code is for. The most specific purpose named anywhere wins:
+/// resetting a password over binding over paying over signing up over logging in (`登录…修改
+/// 支付密码` is a reset; `绑定银行卡` that then mentions payment is a binding).
+fn purpose(t: &Text) -> Purpose {
+    const WORDS: &[(Purpose, &[&str])] = &[
+        (
+            Purpose::Reset,
+            &[
+                "重置密码",
+                "重设密码",
+                "找回密码",
+                "修改密码",
+                "忘记密码",
+                "修改登录密码",
+                "修改支付密码",
+                "重置支付密码",
+                "重置登录密码",
+                "密码重置",
+                "重设",
+                "reset",
+            ],
+        ),
+        (
+            Purpose::Binding,
+            &[
+                "绑定",
+                "换绑",
+                "解绑",
+                "更换手机",
+                "修改手机",
+                "变更手机",
+                "更换绑定",
+                "bind",
+                "link your",
+            ],
+        ),
+        (
+            Purpose::Payment,
+            &[
+                "支付", "付款", "消费", "交易", "转账", "转出", "扣款", "缴费", "充值", "payment",
+                "purchase", "pay ",
+            ],
+        ),
+        (
+            Purpose::Signup,
+            &[
+                "注册",
+                "开户",
+                "开通账号",
+                "创建账号",
+                "sign up",
+                "sign-up",
+                "register",
+            ],
+        ),
+        (
+            Purpose::Login,
+            &[
+                "登录", "登入", "登陆", "log in", "login", "sign in", "sign-in",
+            ],
+        ),
+    ];
+    // The security boilerplate `如非本人操作，请立即修改密码` names no purpose.
+    let warning =
+        |s: usize| (s.saturating_sub(12)..s).any(|k| t.at(k, "非本人") || t.at(k, "not you"));
+    WORDS
+        .iter()
+        .find(|(_, words)| t.find_words(words).iter().any(|&(s, _)| !warning(s)))
+        .map_or(Purpose::Other, |&(p, _)| p)
+}
+
 /// A secret other than a code: a password after `初始密码` or after `密码` in a WLAN message,
 /// or a link in a message about resetting a password or activating an account.
 fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
@@ -1110,6 +1217,29 @@ mod tests {
         assert_eq!(c.value.text, "４８２９１３");
         assert_eq!(c.validity.unwrap().text, "５分钟");
         assert_eq!(e.sender.unwrap().text, "ＪＤ");
+    }
+
+    #[test]
+    fn purpose_table() {
+        let cases: &[(&str, Purpose)] = &[
+            (
+                "验证码482913，您正在登录，如非本人操作请修改密码",
+                Purpose::Login,
+            ),
+            ("验证码482913，用于重置登录密码", Purpose::Reset),
+            (
+                "您正在绑定银行卡，验证码482913，支付时请勿泄露",
+                Purpose::Binding,
+            ),
+            ("您正在付款128元，验证码482913", Purpose::Payment),
+            ("注册验证码482913，10分钟内有效", Purpose::Signup),
+            ("验证码482913，请勿泄露", Purpose::Other),
+            ("Use code 482913 to sign in", Purpose::Login),
+        ];
+        for (text, want) in cases {
+            let got = extract(text).code.map(|c| c.purpose);
+            assert_eq!(got, Some(*want), "{text}");
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ fn prediction_json(p: &Prediction) -> Value {
             "start": c.value.start,
             "end": c.value.end,
             "validity": c.validity.as_ref().map(span_json),
+            "purpose": c.purpose.as_str(),
         })),
         "sender": f.sender.as_ref().map(span_json),
         "pickup_code": f.pickup_code.as_ref().map(span_json),

@@ -93,7 +93,7 @@ pub mod tokenizer;
 /// Characters of a message that are read (see [`Prediction::truncated`]).
 pub const MAX_CHARS: usize = normalize::MAX_CHARS;
 
-pub use extract::{extract, Code, Extraction, OptOut, Secret, SecretKind, Span};
+pub use extract::{extract, Code, Extraction, OptOut, Purpose, Secret, SecretKind, Span};
 
 /// The kernels and the bare forward pass, for the workspace benches (feature `internals`).
 /// Not a stable API.

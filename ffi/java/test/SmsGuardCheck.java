@@ -57,6 +57,7 @@ public final class SmsGuardCheck {
             check(p.sender != null && p.sender.text.equals("顺丰速运"), "sender");
             check(!p.fold, "a code is never folded");
             check("code".equals(p.protectedBy), "protected by the code: " + p.protectedBy);
+            check("other".equals(p.codePurpose), "purpose: " + p.codePurpose);
             Prediction reset = g.classify("【云栈】您申请了重置密码，请点击 https://yz.example.com/r/K8d2 完成，30分钟内有效。");
             check("reset_link".equals(reset.secretKind) && !reset.fold, "reset link: " + reset.secretKind);
             check(p.scores.length == 4, "four scores");

@@ -113,6 +113,12 @@ int main(int argc, char **argv) {
     CHECK(json && strstr(json, "\"value\":\"730514\""), "JSON code: %s", json);
     smsguard_string_free(json);
 
+    const char *login = "【云栈】登录验证码 518204，5分钟内有效，如非本人操作请修改密码。";
+    SmsguardPrediction lp;
+    CHECK(smsguard_classify(c, login, strlen(login), &lp) == SMSGUARD_OK &&
+              lp.code_purpose == SMSGUARD_LOGIN,
+          "a login code's purpose: %d", (int)lp.code_purpose);
+
     /* A reset link is a secret: the message is protected like one with a code. */
     const char *reset = "【云栈】您申请了重置密码，请点击 https://yz.example.com/r/K8d2 完成。";
     SmsguardPrediction r;

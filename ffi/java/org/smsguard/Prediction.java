@@ -31,10 +31,13 @@ public final class Prediction {
     public final String secretKind;
     /** What keeps the message from being folded: {@code code}, a secret kind, or null. */
     public final String protectedBy;
+    /** What the code is for: {@code login}, {@code signup}, {@code payment}, {@code reset}, {@code binding}, {@code other}; null without a code. */
+    public final String codePurpose;
 
     Prediction(String label, float confidence, float[] scores, boolean fold, boolean truncated,
             Span code, Span codeValidity, Span sender, Span pickupCode, Span optOut,
-            String optOutReply, Span secret, String secretKind, String protectedBy) {
+            String optOutReply, Span secret, String secretKind, String protectedBy,
+            String codePurpose) {
         this.label = label;
         this.confidence = confidence;
         this.scores = scores;
@@ -49,5 +52,6 @@ public final class Prediction {
         this.secret = secret;
         this.secretKind = secretKind;
         this.protectedBy = protectedBy;
+        this.codePurpose = codePurpose;
     }
 }
