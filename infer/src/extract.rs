@@ -486,10 +486,32 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
             i += 1;
             continue;
         }
-        let (s, e) = (i, t.alnum_end(i));
+        let (s, mut e) = (i, t.alnum_end(i));
+        // A code spelled out digit by digit (`7 1 5 0 3 6`): 4 to 8 single digits, one space
+        // apart, count as one candidate.
+        let mut spaced = 1;
+        if e == s + 1 && t.c[s].is_ascii_digit() {
+            while spaced < 8
+                && t.c.get(e) == Some(&' ')
+                && t.c.get(e + 1).is_some_and(|c| c.is_ascii_digit())
+                && !t.c.get(e + 2).is_some_and(|c| c.is_ascii_alphanumeric())
+            {
+                e += 2;
+                spaced += 1;
+            }
+        }
+        let spaced = spaced >= 4;
+        if !spaced {
+            e = t.alnum_end(s);
+        }
         i = e;
-        if !is_code_candidate(t, s, e) || pickup.as_ref().is_some_and(|p| s < p.end && p.start < e)
-        {
+        let candidate = if spaced {
+            let b = t.skip_spaces_back(s);
+            !t.ends_with_any(b, NOT_CODE_BEFORE) && t.starts_with_any(e, NOT_CODE_AFTER).is_none()
+        } else {
+            is_code_candidate(t, s, e)
+        };
+        if !candidate || pickup.as_ref().is_some_and(|p| s < p.end && p.start < e) {
             continue;
         }
         let letters_only = !t.c[s..e].iter().any(|c| c.is_ascii_digit());
@@ -1202,6 +1224,11 @@ mod tests {
             ("新验证码为381562，旧验证码640193已失效", Some("381562")),
             ("信用卡繳費NT$599，OTP:5829，請勿提供", Some("5829")),
             ("会议时间14:30，验证码另行发送", None),
+            (
+                "您的登录验证码为 7 1 5 0 3 6 ，5分钟内有效",
+                Some("7 1 5 0 3 6"),
+            ),
+            ("验证码 1 2 3", None),
         ];
         for (text, want) in cases {
             assert_eq!(code(text).as_deref(), *want, "{text}");

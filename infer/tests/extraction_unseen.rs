@@ -31,9 +31,11 @@ use smsguard::extract;
 /// The code's purpose (no rule before): 181/195 (67 of 78 codes) as first written, 184/195 (70
 /// of 78) after ignoring the `如非本人操作，请修改密码` boilerplate and reading 繳费 and 转出 as
 /// payment, both seen among the misses.
+/// After codes spelled digit by digit (`7 1 5 0 3 6`, 4 to 8 single digits one space apart):
+/// code 190/195 (76 of 78), validity 192/195 (52 of 54).
 const FLOORS: &[(&str, f64)] = &[
-    ("code", 0.964),
-    ("validity", 0.979),
+    ("code", 0.974),
+    ("validity", 0.984),
     ("sender", 1.0),
     ("pickup", 1.0),
     ("opt_out", 1.0),
