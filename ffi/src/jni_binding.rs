@@ -116,23 +116,32 @@ pub extern "system" fn Java_org_smsguard_SmsGuard_nativeClassifyJson(
     handle: jlong,
     message: JString,
 ) -> jstring {
-    let panicked = std::ptr::null_mut();
-    let out = guard(panicked, || {
-        let Some(c) = classifier(&mut env, handle) else {
-            return std::ptr::null_mut();
-        };
-        let Some(t) = text(&mut env, &message) else {
-            return std::ptr::null_mut();
-        };
+    classify_with(&mut env, handle, &message, |env, c, t| {
         let json = smsguard::json::classify(c, t.as_bytes(), false);
-        match env.new_string(json) {
-            Ok(s) => s.into_raw(),
-            Err(_) => std::ptr::null_mut(),
-        }
+        Ok(env.new_string(json)?.into())
+    })
+}
+
+/// The shared body of the two classify calls: the classifier and the text (or the exception
+/// their absence threw), `f`'s object, and a `RuntimeException` if `f` failed or panicked.
+fn classify_with<'local>(
+    env: &mut JNIEnv<'local>,
+    handle: jlong,
+    message: &JString,
+    f: impl FnOnce(&mut JNIEnv<'local>, &Classifier, &str) -> jni::errors::Result<JObject<'local>>,
+) -> jobject {
+    let out = guard(std::ptr::null_mut(), || {
+        let Some(c) = classifier(env, handle) else {
+            return std::ptr::null_mut();
+        };
+        let Some(t) = text(env, message) else {
+            return std::ptr::null_mut();
+        };
+        f(env, c, &t).map_or(std::ptr::null_mut(), |o| o.into_raw())
     });
     if out.is_null() {
         throw(
-            &mut env,
+            env,
             "java/lang/RuntimeException",
             "smsguard: classification failed",
         );
@@ -233,26 +242,9 @@ pub extern "system" fn Java_org_smsguard_SmsGuard_nativeClassify(
     handle: jlong,
     message: JString,
 ) -> jobject {
-    let out = guard(std::ptr::null_mut(), || {
-        let Some(c) = classifier(&mut env, handle) else {
-            return std::ptr::null_mut();
-        };
-        let Some(t) = text(&mut env, &message) else {
-            return std::ptr::null_mut();
-        };
-        match prediction(&mut env, c, &t) {
-            Ok(o) => o.into_raw(),
-            Err(_) => std::ptr::null_mut(),
-        }
-    });
-    if out.is_null() {
-        throw(
-            &mut env,
-            "java/lang/RuntimeException",
-            "smsguard: classification failed",
-        );
-    }
-    out
+    classify_with(&mut env, handle, &message, |env, c, t| {
+        prediction(env, c, t)
+    })
 }
 
 /// `SmsGuard.nativeFree(long)`.
