@@ -438,17 +438,9 @@ impl QLinear {
         while j < cols {
             let mut acc = [[vdupq_n_s32(0); 4]; T];
             for b in 0..blocks {
-                let base = w.add((b * n_out + j) * 4);
-                let wv = [
-                    vld1q_s8(base),
-                    vld1q_s8(base.add(16)),
-                    vld1q_s8(base.add(32)),
-                    vld1q_s8(base.add(48)),
-                ];
+                let wv = load_group(w.add((b * n_out + j) * 4));
                 for (k, a) in acc.iter_mut().enumerate() {
-                    let xv = vreinterpretq_s8_s32(vld1q_dup_s32(
-                        q.add((t + k) * stride + 4 * b) as *const i32
-                    ));
+                    let xv = broadcast_group(q.add((t + k) * stride + 4 * b));
                     for m in 0..4 {
                         a[m] = sdot(a[m], wv[m], xv);
                     }
@@ -501,17 +493,9 @@ impl QLinear {
             // [token][vector of four outputs][low pair of outputs, high pair]
             let mut acc = [[[vdupq_n_s32(0); 2]; 4]; T];
             for b in 0..blocks {
-                let base = w.add((b * n_out + j) * 4);
-                let wv = [
-                    vld1q_s8(base),
-                    vld1q_s8(base.add(16)),
-                    vld1q_s8(base.add(32)),
-                    vld1q_s8(base.add(48)),
-                ];
+                let wv = load_group(w.add((b * n_out + j) * 4));
                 for (k, a) in acc.iter_mut().enumerate() {
-                    let xv = vreinterpretq_s8_s32(vld1q_dup_s32(
-                        q.add((t + k) * stride + 4 * b) as *const i32
-                    ));
+                    let xv = broadcast_group(q.add((t + k) * stride + 4 * b));
                     for m in 0..4 {
                         let lo = vmull_s8(vget_low_s8(wv[m]), vget_low_s8(xv));
                         let hi = vmull_high_s8(wv[m], xv);
@@ -532,6 +516,32 @@ impl QLinear {
             j += 16;
         }
     }
+}
+
+/// Sixteen outputs' weights for one group of four inputs: four vectors of four outputs each
+/// (the `w4` layout), at `base`.
+#[cfg(target_arch = "aarch64")]
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn load_group(base: *const i8) -> [std::arch::aarch64::int8x16_t; 4] {
+    use std::arch::aarch64::*;
+    // SAFETY: the callers' tiles read 64 bytes within `w4` (see the AVX2 tile).
+    [
+        vld1q_s8(base),
+        vld1q_s8(base.add(16)),
+        vld1q_s8(base.add(32)),
+        vld1q_s8(base.add(48)),
+    ]
+}
+
+/// One token's group of four quantized inputs at `at`, repeated in all four lanes.
+#[cfg(target_arch = "aarch64")]
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn broadcast_group(at: *const i8) -> std::arch::aarch64::int8x16_t {
+    use std::arch::aarch64::*;
+    // SAFETY: `at` is a group within the token's row of `stride` values.
+    vreinterpretq_s8_s32(vld1q_dup_s32(at as *const i32))
 }
 
 /// Finish sixteen outputs (columns `j..j + 16`) of token `t` from their i32 sums.
