@@ -852,8 +852,10 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
     // `包裹编码7-4-2210号`, `编号C-06-119，请到…取包裹`: only a shelf code (with a dash) in a
     // message about a parcel, so order and member numbers stay out.
     const PARCEL: &[&str] = &["包裹", "快递", "快件", "驿站", "取件", "代收点"];
-    if !t.find_words(PARCEL).is_empty() {
-        for (ks, ke) in t.find_words(&["编码", "编号"]) {
+    // The rarer words first: most messages name no `编码` and skip the parcel scan.
+    let numbered = t.find_words(&["编码", "编号"]);
+    if !numbered.is_empty() && !t.find_words(PARCEL).is_empty() {
+        for (ks, ke) in numbered {
             if ks >= 2 && (t.at(ks - 2, "订单") || t.at(ks - 2, "运单")) {
                 continue;
             }
@@ -954,21 +956,8 @@ fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
         }
         (e - s >= 4 && t.c[s..e].iter().any(|c| c.is_ascii_alphanumeric())).then_some((s, e))
     };
-    for (_, ke) in t.find_words(&["初始密码", "initial password"]) {
-        if let Some((s, e)) = password_at(ke) {
-            return Some((SecretKind::InitialPassword, s, e));
-        }
-    }
-    if !t
-        .find_words(&["wlan", "wifi", "wi-fi", "无线网", "无线上网"])
-        .is_empty()
-    {
-        for (_, ke) in t.find_words(&["密码", "password"]) {
-            if let Some((s, e)) = password_at(ke) {
-                return Some((SecretKind::WlanPassword, s, e));
-            }
-        }
-    }
+    const INITIAL: &[&str] = &["初始密码", "initial password"];
+    const WLAN: &[&str] = &["wlan", "wifi", "wi-fi", "无线网", "无线上网"];
     const RESET: &[&str] = &[
         "重置密码",
         "重设密码",
@@ -988,9 +977,28 @@ fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
         "verify your email",
         "confirm your email",
     ];
-    let kind = if !t.find_words(RESET).is_empty() {
+    // One pass for every trigger (nearly every message has none), then each hit's group.
+    const GROUPS: [&[&str]; 4] = [INITIAL, WLAN, RESET, ACTIVATE];
+    let all: Vec<&str> = GROUPS.iter().flat_map(|g| g.iter().copied()).collect();
+    let hits = t.find_words(&all);
+    let in_group = |g: &[&str], &(s, e): &(usize, usize)| {
+        g.iter().any(|w| w.chars().count() == e - s && t.at(s, w))
+    };
+    for h in hits.iter().filter(|h| in_group(INITIAL, h)) {
+        if let Some((s, e)) = password_at(h.1) {
+            return Some((SecretKind::InitialPassword, s, e));
+        }
+    }
+    if hits.iter().any(|h| in_group(WLAN, h)) {
+        for (_, ke) in t.find_words(&["密码", "password"]) {
+            if let Some((s, e)) = password_at(ke) {
+                return Some((SecretKind::WlanPassword, s, e));
+            }
+        }
+    }
+    let kind = if hits.iter().any(|h| in_group(RESET, h)) {
         SecretKind::ResetLink
-    } else if !t.find_words(ACTIVATE).is_empty() {
+    } else if hits.iter().any(|h| in_group(ACTIVATE, h)) {
         SecretKind::ActivationLink
     } else {
         return None;
