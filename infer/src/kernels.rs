@@ -106,6 +106,24 @@ fn round_small(v: f32) -> i32 {
     ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32)
 }
 
+/// `v · inv` rounded into `lo..=hi`; NaN gives `lo`. Compare-and-select rather than
+/// `f32::clamp`, so the loops around it vectorize to min/max instructions.
+#[inline(always)]
+fn quantize_one(v: f32, inv: f32, lo: f32, hi: f32) -> i8 {
+    let r = v * inv;
+    let r = if r > lo { r } else { lo };
+    let r = if r < hi { r } else { hi };
+    round_small(r) as i8
+}
+
+/// [`max_abs`] one value at a time, for the few values after the vector loops.
+#[inline(always)]
+#[allow(dead_code)] // used only on x86-64 and aarch64
+fn max_abs_scalar(x: &[f32]) -> f32 {
+    x.iter()
+        .fold(0f32, |m, &v| if v.abs() > m { v.abs() } else { m })
+}
+
 /// Largest `|v|` (0 for an empty slice; NaN is skipped), in eight lanes so it vectorizes.
 #[inline(always)]
 fn max_abs(x: &[f32]) -> f32 {
@@ -123,10 +141,89 @@ fn max_abs(x: &[f32]) -> f32 {
     m.iter().fold(tail, |a, &b| if b > a { b } else { a })
 }
 
+/// `dst[i] = quantize_one(row[i], inv, lo, hi)` for every `i`; returns `Σ dst`. One fused
+/// loop that the compiler vectorizes for the caller's CPU (written out with intrinsics it
+/// measured no fewer instructions on AVX2, 0.4% fewer on NEON).
+#[inline(always)]
+fn quantize_row(row: &[f32], dst: &mut [i8], inv: f32, lo: f32, hi: f32) -> i32 {
+    let mut total = 0;
+    for (d, &v) in dst.iter_mut().zip(row) {
+        *d = quantize_one(v, inv, lo, hi);
+        total += i32::from(*d);
+    }
+    total
+}
+
+/// [`max_abs`] written out for AVX2 and NEON (rows of 16 spent more on the eight-lane
+/// array's set-up and final fold than on the values). Exact: the maximum of magnitudes does
+/// not depend on the order, and NaN is skipped alike.
+#[inline(always)]
+fn row_max_abs(kernel: Kernel, row: &[f32]) -> f32 {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Kernel::Avx2` is only constructed after detecting AVX2.
+        Kernel::Avx2 => unsafe { max_abs_avx2(row) },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: NEON is in every aarch64 target's baseline.
+        Kernel::Neon | Kernel::NeonDot => unsafe { max_abs_neon(row) },
+        Kernel::Scalar => max_abs(row),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn max_abs_avx2(row: &[f32]) -> f32 {
+    use std::arch::x86_64::*;
+    let magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+    let mut m = _mm256_setzero_ps();
+    let mut i = 0;
+    // SAFETY: i + 8 <= row.len().
+    while i + 8 <= row.len() {
+        let a = _mm256_and_ps(_mm256_loadu_ps(row.as_ptr().add(i)), magnitude);
+        // `maxps` returns its second operand when the first is NaN: NaN is skipped.
+        m = _mm256_max_ps(a, m);
+        i += 8;
+    }
+    let h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    let h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    let h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    let tail = max_abs_scalar(&row[i..]);
+    let best = _mm_cvtss_f32(h);
+    if tail > best {
+        tail
+    } else {
+        best
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn max_abs_neon(row: &[f32]) -> f32 {
+    use std::arch::aarch64::*;
+    let mut m = vdupq_n_f32(0.0);
+    let mut i = 0;
+    // SAFETY: i + 4 <= row.len().
+    while i + 4 <= row.len() {
+        // FMAXNM returns the number when the other operand is NaN: NaN is skipped.
+        m = vmaxnmq_f32(m, vabsq_f32(vld1q_f32(row.as_ptr().add(i))));
+        i += 4;
+    }
+    let tail = max_abs_scalar(&row[i..]);
+    let best = vmaxnmvq_f32(m);
+    if tail > best {
+        tail
+    } else {
+        best
+    }
+}
+
 impl QActs {
-    /// Quantize `n_tok` rows of `n_in` values (see the module docs).
+    /// Quantize `n_tok` rows of `n_in` values (see the module docs) with the row code of
+    /// `kernel`.
     #[inline(always)]
-    fn quantize(&mut self, x: &[f32], n_tok: usize, n_in: usize, nonneg: bool) {
+    fn quantize(&mut self, kernel: Kernel, x: &[f32], n_tok: usize, n_in: usize, nonneg: bool) {
         let stride = n_in.div_ceil(4) * 4;
         self.stride = stride;
         // Every value is written below (padding and all-zero rows included), so only the
@@ -146,7 +243,7 @@ impl QActs {
             if stride > n_in {
                 dst[n_in..].fill(0);
             }
-            let max = max_abs(row);
+            let max = row_max_abs(kernel, row);
             if !(max > 0.0 && max.is_finite()) {
                 // All zero (or not a number): every product is zero.
                 dst.fill(0);
@@ -154,13 +251,10 @@ impl QActs {
                 self.sum.push(0);
                 continue;
             }
-            let inv = levels / max;
-            for (d, &v) in dst.iter_mut().zip(row) {
-                // The clamp keeps rounding noise (and a stray negative ReLU input) in range.
-                *d = round_small((v * inv).clamp(lo, levels)) as i8;
-            }
+            // The clamp keeps rounding noise (and a stray negative ReLU input) in range.
+            let total = quantize_row(row, &mut dst[..n_in], levels / max, lo, levels);
             self.scale.push(max / levels);
-            self.sum.push(dst.iter().map(|&v| i32::from(v)).sum());
+            self.sum.push(total);
         }
     }
 }
@@ -242,7 +336,7 @@ impl QLinear {
         let cols = self.n_out - self.n_out % 16;
         match kernel {
             Kernel::Scalar => {
-                acts.quantize(x, n_tok, self.n_in, self.nonneg);
+                acts.quantize(kernel, x, n_tok, self.n_in, self.nonneg);
                 self.matmul_scalar(acts, n_tok, out, 0);
                 return;
             }
@@ -251,13 +345,13 @@ impl QLinear {
             Kernel::Avx2 => unsafe { self.forward_avx2(x, n_tok, out, acts, cols) },
             #[cfg(target_arch = "aarch64")]
             Kernel::Neon => {
-                acts.quantize(x, n_tok, self.n_in, self.nonneg);
+                acts.quantize(kernel, x, n_tok, self.n_in, self.nonneg);
                 // SAFETY: NEON is in the baseline of every aarch64 target.
                 unsafe { self.matmul_neon(acts, n_tok, out, cols) }
             }
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonDot => {
-                acts.quantize(x, n_tok, self.n_in, self.nonneg);
+                acts.quantize(kernel, x, n_tok, self.n_in, self.nonneg);
                 // SAFETY: `Kernel::NeonDot` is only constructed after detecting `dotprod`.
                 unsafe { self.matmul_sdot(acts, n_tok, out, cols) }
             }
@@ -299,7 +393,7 @@ impl QLinear {
         acts: &mut QActs,
         cols: usize,
     ) {
-        acts.quantize(x, n_tok, self.n_in, self.nonneg);
+        acts.quantize(Kernel::Avx2, x, n_tok, self.n_in, self.nonneg);
         let mut t = 0;
         while t + 4 <= n_tok {
             if self.nonneg {
@@ -403,7 +497,9 @@ impl QLinear {
         }
     }
 
-    /// Tokens `t..t + T`, columns sixteen at a time (four vectors of four i32 lanes).
+    /// Tokens `t..t + T`, columns sixteen at a time (four vectors of four i32 lanes). Each
+    /// token's inputs are loaded sixteen at a time (four groups) and `SDOT`'s by-element form
+    /// picks the group from a lane, so no group is loaded or broadcast on its own.
     #[cfg(target_arch = "aarch64")]
     #[target_feature(enable = "neon,dotprod")]
     #[inline]
@@ -415,36 +511,63 @@ impl QLinear {
         cols: usize,
     ) {
         use std::arch::aarch64::*;
-        /// `acc[l] += Σ_r w[4l + r] · x[4l + r]`. `SDOT` through `asm!`: its intrinsic
-        /// (`vdotq_s32`) is not stable Rust yet.
+        /// `acc[l] += Σ_r w[4l + r] · x[4 LANE + r]`. `SDOT` through `asm!`: its intrinsic
+        /// (`vdotq_laneq_s32`) is not stable Rust yet.
         #[inline(always)]
-        unsafe fn sdot(acc: int32x4_t, w: int8x16_t, x: int8x16_t) -> int32x4_t {
+        unsafe fn sdot<const LANE: i32>(acc: int32x4_t, w: int8x16_t, x: int8x16_t) -> int32x4_t {
             let mut acc = acc;
             std::arch::asm!(
-                "sdot {acc:v}.4s, {w:v}.16b, {x:v}.16b",
+                "sdot {acc:v}.4s, {w:v}.16b, {x:v}.4b[{lane}]",
                 acc = inout(vreg) acc,
                 w = in(vreg) w,
                 x = in(vreg) x,
+                lane = const LANE,
                 options(pure, nomem, nostack, preserves_flags)
             );
             acc
+        }
+        /// One group of four inputs (lane `LANE` of each token's `xv`) against sixteen outputs.
+        #[inline(always)]
+        unsafe fn group<const LANE: i32, const T: usize>(
+            acc: &mut [[int32x4_t; 4]; T],
+            wv: [int8x16_t; 4],
+            xv: &[int8x16_t; T],
+        ) {
+            for (a, &x) in acc.iter_mut().zip(xv) {
+                for m in 0..4 {
+                    a[m] = sdot::<LANE>(a[m], wv[m], x);
+                }
+            }
         }
         let (n_out, stride) = (self.n_out, acts.stride);
         let blocks = stride / 4;
         let w = self.w4.as_ptr();
         let q = acts.q.as_ptr();
-        // SAFETY (whole function): as in the AVX2 tile.
+        // SAFETY (whole function): as in the AVX2 tile; a sixteen-byte input load at group b
+        // stays within the token's row because b + 3 < blocks.
         let mut j = 0;
         while j < cols {
             let mut acc = [[vdupq_n_s32(0); 4]; T];
-            for b in 0..blocks {
-                let wv = load_group(w.add((b * n_out + j) * 4));
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let xv = broadcast_group(q.add((t + k) * stride + 4 * b));
-                    for m in 0..4 {
-                        a[m] = sdot(a[m], wv[m], xv);
-                    }
+            let group_at = |b: usize| w.add((b * n_out + j) * 4);
+            let mut b = 0;
+            while b + 4 <= blocks {
+                let mut xv = [vdupq_n_s8(0); T];
+                for (k, x) in xv.iter_mut().enumerate() {
+                    *x = vld1q_s8(q.add((t + k) * stride + 4 * b));
                 }
+                group::<0, T>(&mut acc, load_group(group_at(b)), &xv);
+                group::<1, T>(&mut acc, load_group(group_at(b + 1)), &xv);
+                group::<2, T>(&mut acc, load_group(group_at(b + 2)), &xv);
+                group::<3, T>(&mut acc, load_group(group_at(b + 3)), &xv);
+                b += 4;
+            }
+            while b < blocks {
+                let mut xv = [vdupq_n_s8(0); T];
+                for (k, x) in xv.iter_mut().enumerate() {
+                    *x = broadcast_group(q.add((t + k) * stride + 4 * b));
+                }
+                group::<0, T>(&mut acc, load_group(group_at(b)), &xv);
+                b += 1;
             }
             for (k, a) in acc.iter().enumerate() {
                 store_neon(self, acts, t + k, j, a, out);
@@ -750,6 +873,32 @@ mod tests {
         let mut out = vec![0.0; 2];
         lin.forward_f32(&[2.0, 1.0], 1, &mut out);
         assert_eq!(out, [1.0, (6.0 + 127.0) * 0.01]);
+    }
+
+    /// The written-out maxima equal the plain one on every length around the vector widths,
+    /// with NaN, infinities, negative zero and the largest magnitude in the tail.
+    #[test]
+    fn row_maxima_match_the_plain_one() {
+        let mut rng = Lcg(3);
+        for len in 0..40 {
+            for case in 0..20 {
+                let mut row: Vec<f32> = (0..len).map(|_| rng.f32() * 10.0).collect();
+                if len > 0 {
+                    let i = rng.next() as usize % len;
+                    row[i] = match case % 5 {
+                        0 => f32::NAN,
+                        1 => -1e30,
+                        2 => -0.0,
+                        3 => f32::INFINITY,
+                        _ => row[i],
+                    };
+                }
+                for kernel in Kernel::available() {
+                    let (a, b) = (row_max_abs(kernel, &row), max_abs(&row));
+                    assert_eq!(a.to_bits(), b.to_bits(), "{kernel:?} len {len}: {row:?}");
+                }
+            }
+        }
     }
 
     #[test]
