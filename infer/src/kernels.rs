@@ -580,25 +580,45 @@ impl QLinear {
     #[cfg(target_arch = "aarch64")]
     #[target_feature(enable = "neon")]
     unsafe fn matmul_neon(&self, acts: &QActs, n_tok: usize, out: &mut [f32], cols: usize) {
+        // Groups of products an i16 lane holds exactly: 4 × 128 × 63 and 2 × 128 × 127 fit.
+        if self.nonneg {
+            self.matmul_neon_k::<2>(acts, n_tok, out, cols);
+        } else {
+            self.matmul_neon_k::<4>(acts, n_tok, out, cols);
+        }
+    }
+
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon")]
+    #[inline]
+    unsafe fn matmul_neon_k<const K: usize>(
+        &self,
+        acts: &QActs,
+        n_tok: usize,
+        out: &mut [f32],
+        cols: usize,
+    ) {
         let mut t = 0;
         while t + 2 <= n_tok {
-            self.tile_neon::<2>(acts, t, out, cols);
+            self.tile_neon::<2, K>(acts, t, out, cols);
             t += 2;
         }
         while t < n_tok {
-            self.tile_neon::<1>(acts, t, out, cols);
+            self.tile_neon::<1, K>(acts, t, out, cols);
             t += 1;
         }
     }
 
-    /// Tokens `t..t + T`, columns sixteen at a time: a vector of 16 weights holds four outputs'
-    /// groups of four; `SMULL`/`SMULL2` give the 16 products as i16 (exact: at most 128 × 128)
-    /// and `SADALP` adds neighbouring pairs into i32, leaving two partial sums per output that
-    /// one pairwise add (`ADDP`) joins at the end.
+    /// Tokens `t..t + T`, columns eight at a time: a vector of 16 weights holds four outputs'
+    /// groups of four; `SMULL`/`SMLAL` (and their high halves) sum the products of `K` groups
+    /// in i16 lanes (exact: at most K × 128 × the activation's largest level, see
+    /// `matmul_neon`), then `SADALP` adds neighbouring pairs into i32, leaving two partial sums
+    /// per output that one pairwise add (`ADDP`) joins at the end. Eight columns rather than
+    /// sixteen keep the i16 and i32 sums of two tokens in the 32 vector registers.
     #[cfg(target_arch = "aarch64")]
     #[target_feature(enable = "neon")]
     #[inline]
-    unsafe fn tile_neon<const T: usize>(
+    unsafe fn tile_neon<const T: usize, const K: usize>(
         &self,
         acts: &QActs,
         t: usize,
@@ -610,33 +630,45 @@ impl QLinear {
         let blocks = stride / 4;
         let w = self.w4.as_ptr();
         let q = acts.q.as_ptr();
-        // SAFETY (whole function): as in the AVX2 tile.
+        // SAFETY (whole function): as in the AVX2 tile (columns j + 7 < cols).
         let mut j = 0;
         while j < cols {
             // [token][vector of four outputs][low pair of outputs, high pair]
-            let mut acc = [[[vdupq_n_s32(0); 2]; 4]; T];
-            for b in 0..blocks {
-                let wv = load_group(w.add((b * n_out + j) * 4));
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let xv = broadcast_group(q.add((t + k) * stride + 4 * b));
-                    for m in 0..4 {
-                        let lo = vmull_s8(vget_low_s8(wv[m]), vget_low_s8(xv));
-                        let hi = vmull_high_s8(wv[m], xv);
-                        a[m][0] = vpadalq_s16(a[m][0], lo);
-                        a[m][1] = vpadalq_s16(a[m][1], hi);
+            let mut acc = [[[vdupq_n_s32(0); 2]; 2]; T];
+            // The i16 sums of groups b..b + n (n <= K), widened into `acc`.
+            let step = |acc: &mut [[[int32x4_t; 2]; 2]; T], b: usize, n: usize| {
+                let mut part = [[[vdupq_n_s16(0); 2]; 2]; T];
+                for g in b..b + n {
+                    let base = w.add((g * n_out + j) * 4);
+                    let wv = [vld1q_s8(base), vld1q_s8(base.add(16))];
+                    for (k, p) in part.iter_mut().enumerate() {
+                        let xv = broadcast_group(q.add((t + k) * stride + 4 * g));
+                        for m in 0..2 {
+                            p[m][0] = vmlal_s8(p[m][0], vget_low_s8(wv[m]), vget_low_s8(xv));
+                            p[m][1] = vmlal_high_s8(p[m][1], wv[m], xv);
+                        }
                     }
                 }
+                for (a, p) in acc.iter_mut().zip(&part) {
+                    for m in 0..2 {
+                        a[m][0] = vpadalq_s16(a[m][0], p[m][0]);
+                        a[m][1] = vpadalq_s16(a[m][1], p[m][1]);
+                    }
+                }
+            };
+            let mut b = 0;
+            while b + K <= blocks {
+                step(&mut acc, b, K); // K is a constant: unrolled
+                b += K;
+            }
+            if b < blocks {
+                step(&mut acc, b, blocks - b);
             }
             for (k, a) in acc.iter().enumerate() {
-                let sums = [
-                    vpaddq_s32(a[0][0], a[0][1]),
-                    vpaddq_s32(a[1][0], a[1][1]),
-                    vpaddq_s32(a[2][0], a[2][1]),
-                    vpaddq_s32(a[3][0], a[3][1]),
-                ];
+                let sums = [vpaddq_s32(a[0][0], a[0][1]), vpaddq_s32(a[1][0], a[1][1])];
                 store_neon(self, acts, t + k, j, &sums, out);
             }
-            j += 16;
+            j += 8;
         }
     }
 }
@@ -667,7 +699,7 @@ unsafe fn broadcast_group(at: *const i8) -> std::arch::aarch64::int8x16_t {
     vreinterpretq_s8_s32(vld1q_dup_s32(at as *const i32))
 }
 
-/// Finish sixteen outputs (columns `j..j + 16`) of token `t` from their i32 sums.
+/// Finish four outputs per vector of `sums` (columns `j..`) of token `t` from their i32 sums.
 #[cfg(target_arch = "aarch64")]
 #[target_feature(enable = "neon")]
 #[inline]
@@ -676,12 +708,12 @@ unsafe fn store_neon(
     acts: &QActs,
     t: usize,
     j: usize,
-    sums: &[std::arch::aarch64::int32x4_t; 4],
+    sums: &[std::arch::aarch64::int32x4_t],
     out: &mut [f32],
 ) {
     use std::arch::aarch64::*;
     let xs = vdupq_n_f32(acts.scale[t]);
-    // SAFETY: columns j + 15 < n_out and token t < n_tok (the callers' loops).
+    // SAFETY: columns j + 4 × sums.len() <= n_out and token t < n_tok (the callers' loops).
     for (m, &v) in sums.iter().enumerate() {
         let c = j + 4 * m;
         let s = vmulq_f32(xs, vld1q_f32(lin.scales.as_ptr().add(c)));
