@@ -3,9 +3,10 @@
 //! quoted codes, two candidate numbers, reset and activation links, initial and Wi-Fi
 //! passwords), written **before** the rules were extended, by someone who had not read them.
 //! They measure how the rules generalize, unlike `extraction.tsv`, whose cases the rules were
-//! written against.
+//! written against. `data/cases/extraction-unseen-2.tsv` is a second batch of the same kind,
+//! written after those rules, for a fresh figure (see [`FLOORS_2`]).
 //!
-//! The test prints each field's score and fails when one drops below its floor in [`FLOORS`]:
+//! Each test prints each field's score and fails when one drops below its floor:
 //! the floors are the scores measured when the cases were committed, raised as the rules
 //! learn the families, so a change can improve them and never silently lose them.
 
@@ -33,7 +34,7 @@ use smsguard::extract;
 /// payment, both seen among the misses.
 /// After codes spelled digit by digit (`7 1 5 0 3 6`, 4 to 8 single digits one space apart):
 /// code 190/195 (76 of 78), validity 192/195 (52 of 54).
-const FLOORS: &[(&str, f64)] = &[
+const FLOORS_1: &[(&str, f64)] = &[
     ("code", 0.974),
     ("validity", 0.984),
     ("sender", 1.0),
@@ -41,6 +42,25 @@ const FLOORS: &[(&str, f64)] = &[
     ("opt_out", 1.0),
     ("secret", 0.994),
     ("purpose", 0.943),
+];
+
+/// `data/cases/extraction-unseen-2.tsv`: a second batch (218 cases), written after the rules
+/// of issue 15 by a helper who had read neither the rules nor their tests (it did see three
+/// sentences of an earlier closing note about them: long opt-out replies, a link after a
+/// full-width colon, the WLAN-password convention). Measured 2026-12-03 with the rules as they
+/// were when it arrived, before any rule changed (the honest generalization figure): code
+/// 203/218 (88 of 95 codes; 7 false codes: a meeting password, promo and invitation codes,
+/// initial and temporary passwords), validity 212/218, sender 218/218, pickup 215/218 (23 of
+/// 26 pickup codes), opt-out 214/218 (24 of 28 replies), secret 215/218 (17 of 20), purpose
+/// 199/218 (84 of 95).
+const FLOORS_2: &[(&str, f64)] = &[
+    ("code", 0.931),
+    ("validity", 0.972),
+    ("sender", 1.0),
+    ("pickup", 0.986),
+    ("opt_out", 0.981),
+    ("secret", 0.986),
+    ("purpose", 0.912),
 ];
 
 struct Case {
@@ -53,12 +73,11 @@ const NAMES: [&str; 7] = [
     "code", "validity", "sender", "pickup", "opt_out", "secret", "purpose",
 ];
 
-fn cases() -> Vec<Case> {
-    let path = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../data/cases/extraction-unseen.tsv"
-    ));
-    let body = std::fs::read_to_string(path).expect("data/cases/extraction-unseen.tsv");
+fn cases(file: &str) -> Vec<Case> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/cases")
+        .join(file);
+    let body = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let field = |s: &str| (s != "-").then(|| s.to_owned());
     body.lines()
         .enumerate()
@@ -82,7 +101,18 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn unseen_cases_score_at_least_their_floors() {
-    let cases = cases();
+    check("extraction-unseen.tsv", FLOORS_1);
+}
+
+#[test]
+fn second_batch_scores_at_least_its_floors() {
+    check("extraction-unseen-2.tsv", FLOORS_2);
+}
+
+/// Score every field of `file`'s cases, print the misses and the scores, and fail when a
+/// field is below its floor.
+fn check(file: &str, floors: &[(&str, f64)]) {
+    let cases = cases(file);
     assert!(cases.len() >= 100, "found only {} cases", cases.len());
     // [field] -> (right, total, positives right, positives)
     let mut score = [(0usize, 0usize, 0usize, 0usize); 7];
@@ -126,10 +156,10 @@ fn unseen_cases_score_at_least_their_floors() {
             "{:>8}: {right}/{total} = {share:.3} right; where there is one: {pos_right}/{pos}",
             NAMES[k]
         );
-        let floor = FLOORS.iter().find(|f| f.0 == NAMES[k]).map_or(1.0, |f| f.1);
+        let floor = floors.iter().find(|f| f.0 == NAMES[k]).map_or(1.0, |f| f.1);
         if share + 1e-9 < floor {
             below.push(format!("{}: {share:.3} < floor {floor}", NAMES[k]));
         }
     }
-    assert!(below.is_empty(), "below the floor: {below:?}");
+    assert!(below.is_empty(), "{file}: below the floor: {below:?}");
 }
