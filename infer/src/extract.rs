@@ -160,7 +160,18 @@ pub fn extract(text: &str) -> Extraction {
         units: &units,
     };
     let pickup = pickup_code(&t);
-    let code = verification_code(&t, pickup.as_ref().map(|r| r.0..r.1));
+    let secret = secret(&t);
+    // A standing password (initial, or a shop's Wi-Fi) is a secret, not a one-time code, even
+    // after `密码`; a WLAN password issued for a while (`随机密码`, `30分钟内有效`) is both.
+    let code = verification_code(&t, pickup.as_ref().map(|r| r.0..r.1)).filter(|&(s, e)| {
+        secret.is_none_or(|(kind, ss, se)| {
+            let one_time = kind == SecretKind::WlanPassword
+                && (validity(&t, s, e).is_some()
+                    || (s.saturating_sub(8)..s).any(|k| t.at(k, "动态") || t.at(k, "随机"))
+                    || (e..t.len().min(e + 12)).any(|k| DURATION_UNITS.iter().any(|u| t.at(k, u))));
+            e <= ss || se <= s || one_time
+        })
+    });
     // `【12306】` is a sender, but in `【482913】是您的验证码` the brackets hold the code.
     let sender = sender(&t).filter(|&(s, e)| code.is_none_or(|(cs, ce)| e <= cs || ce <= s));
     Extraction {
@@ -172,7 +183,7 @@ pub fn extract(text: &str) -> Extraction {
         sender: sender.map(|(s, e)| t.span(s, e)),
         pickup_code: pickup.map(|(s, e)| t.span(s, e)),
         opt_out: opt_out(&t),
-        secret: secret(&t).map(|(kind, s, e)| Secret {
+        secret: secret.map(|(kind, s, e)| Secret {
             kind,
             value: t.span(s, e),
         }),
@@ -356,6 +367,7 @@ const CODE_WORDS: &[&str] = &[
     "密码",
     "verification code",
     "one-time password",
+    "one-time pin",
     "verify code",
     "code",
     "otp",
@@ -410,6 +422,8 @@ const NOT_CODE_BEFORE: &[&str] = &[
     "航班",
     "房间",
     "工号",
+    "会议密码",
+    "会议号",
     "座位",
     "promo code",
     "coupon code",
@@ -452,6 +466,9 @@ const NOT_CODE_AFTER: &[&str] = &[
     "已失效",
     "已过期",
     "已作废",
+    "has expired",
+    "expired",
+    "is no longer valid",
 ];
 
 /// The verification code: the candidate nearest to a code word. Returns its folded range.
@@ -470,9 +487,19 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
                 )
         })
         .collect();
-    if keywords.is_empty() {
+    // `Use 204815 to reset your password`: an English code with no code word.
+    let uses = t.find_words(&["use "]);
+    if keywords.is_empty() && uses.is_empty() {
         return None;
     }
+    const USE_TO: &[&str] = &[
+        "reset", "sign in", "log in", "login", "verify", "confirm", "complete", "activate",
+    ];
+    let used = |s: usize, e: usize| {
+        uses.iter().any(|&(_, ue)| ue == s)
+            && t.starts_with_any(e, &["to "])
+                .is_some_and(|k| t.starts_with_any(k, USE_TO).is_some())
+    };
     // Only the nearest code word on each side of a candidate matters: a farther one spans a
     // wider gap, which [`gap`] never scores lower. So each candidate costs two binary searches
     // and two walks of at most `MAX_GAP_CHARS`, instead of one walk per code word.
@@ -500,9 +527,27 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
                 spaced += 1;
             }
         }
-        let spaced = spaced >= 4;
+        let mut spaced = spaced >= 4;
         if !spaced {
             e = t.alnum_end(s);
+        }
+        // Two groups of three digits joined by a dash or a space (`381-904`, `617 248`), and
+        // not part of a longer chain (a phone or meeting number).
+        let digits =
+            |a: usize, b: usize| b <= t.len() && t.c[a..b].iter().all(char::is_ascii_digit);
+        if !spaced
+            && e == s + 3
+            && digits(s, e)
+            && t.c.get(e).is_some_and(|&c| c == '-' || c == ' ')
+            && digits(e + 1, e + 4)
+            && !t.c.get(e + 4).is_some_and(|c| c.is_ascii_alphanumeric())
+            && !(t.c.get(e + 4).is_some_and(|&c| c == '-' || c == ' ')
+                && t.c.get(e + 5).is_some_and(char::is_ascii_digit))
+            && !(s > 0 && (t.c[s - 1].is_ascii_alphanumeric() || t.c[s - 1] == '-'))
+            && !(s > 1 && t.c[s - 1] == ' ' && t.c[s - 2].is_ascii_digit())
+        {
+            e += 4;
+            spaced = true;
         }
         i = e;
         let candidate = if spaced {
@@ -530,14 +575,16 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
             .filter(|_| !letters_only)
             .and_then(|&ks| {
                 let opens = t.c[t.skip_spaces(e).min(ks)..ks]
-                    .first()
+                    .iter()
+                    .find(|c| !"」』”\"'".contains(**c))
                     .is_some_and(|c| "是为(（)）".contains(*c));
                 gap(t, e, ks, if opens { 14 } else { 10 }).map(|d| d + 1)
             });
         let dist = match (before, after) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
-        };
+        }
+        .or(used(s, e).then_some(1));
         if let Some(d) = dist {
             if best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, (s, e)));
@@ -803,12 +850,16 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
         "取件码",
         "取货码",
         "提货码",
+        "取件号码",
         "取件号",
         "取货号",
         "自提码",
         "取餐码",
         "取件密码",
         "开箱码",
+        "取件号码",
+        "提件码",
+        "货架号",
     ];
     let value_at = |mut i: usize| -> Option<(usize, usize)> {
         let mut skipped = 0;
@@ -934,6 +985,19 @@ fn purpose(t: &Text) -> Purpose {
     // The security boilerplate `如非本人操作，请立即修改密码` names no purpose.
     let warning =
         |s: usize| (s.saturating_sub(12)..s).any(|k| t.at(k, "非本人") || t.at(k, "not you"));
+    // Words between the verb and its object (`找回个税App登录密码`, `将手机号修改为…`,
+    // `修改取件手机号`) name the purpose as surely as the joined phrase.
+    if resets_password(t) {
+        return Purpose::Reset;
+    }
+    let changes_phone = t.find_words(&["手机号"]).iter().any(|&(s, e)| {
+        (s.saturating_sub(6)..s).any(|k| t.at(k, "修改") || t.at(k, "更换") || t.at(k, "变更"))
+            || t.starts_with_any(e, &["修改为", "更换为", "变更为", "改为"])
+                .is_some()
+    });
+    if changes_phone && !warning(0) {
+        return Purpose::Binding;
+    }
     WORDS
         .iter()
         .find(|(_, words)| t.find_words(words).iter().any(|&(s, _)| !warning(s)))
@@ -956,7 +1020,7 @@ fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
         }
         (e - s >= 4 && t.c[s..e].iter().any(|c| c.is_ascii_alphanumeric())).then_some((s, e))
     };
-    const INITIAL: &[&str] = &["初始密码", "initial password"];
+    const INITIAL: &[&str] = &["初始密码", "initial password", "temporary password"];
     const WLAN: &[&str] = &["wlan", "wifi", "wi-fi", "无线网", "无线上网"];
     const RESET: &[&str] = &[
         "重置密码",
@@ -996,7 +1060,7 @@ fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
             }
         }
     }
-    let kind = if hits.iter().any(|h| in_group(RESET, h)) {
+    let kind = if hits.iter().any(|h| in_group(RESET, h)) || resets_password(t) {
         SecretKind::ResetLink
     } else if hits.iter().any(|h| in_group(ACTIVATE, h)) {
         SecretKind::ActivationLink
@@ -1015,14 +1079,33 @@ fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
         while e < t.len() && url_char(t.c[e]) {
             e += 1;
         }
-        let run: String = t.c[i..e].iter().collect();
+        // A link starts at a letter or digit: not at the colon of `链接：https://`.
+        let start = (i..e)
+            .find(|&k| t.c[k].is_ascii_alphanumeric())
+            .unwrap_or(e);
+        let run: String = t.c[start..e].iter().collect();
         let dotted = run.contains('.') && run.chars().any(|c| c.is_ascii_alphabetic());
         if dotted && (run.starts_with("http") || run.contains('/')) {
-            return Some((kind, i, e));
+            return Some((kind, start, e));
         }
         i = e;
     }
     None
+}
+
+/// A password being reset with words between the verb and `密码` (`重設您的密碼`,
+/// `找回个税App登录密码`, `修改一卡通查询密码`), outside the `如非本人操作，请修改密码`
+/// warning.
+fn resets_password(t: &Text) -> bool {
+    if !t.c.contains(&'密') {
+        return false;
+    }
+    const VERBS: &[&str] = &["重设", "重置", "找回", "修改", "设置新", "设定新"];
+    t.find_words(&["密码"]).iter().any(|&(ks, _)| {
+        let from = ks.saturating_sub(10);
+        (from..ks).any(|k| VERBS.iter().any(|w| t.at(k, w)))
+            && !(ks.saturating_sub(16)..ks).any(|k| t.at(k, "非本人"))
+    })
 }
 
 /// The reply-to-unsubscribe instruction.
@@ -1042,6 +1125,7 @@ fn opt_out(t: &Text) -> Option<OptOut> {
         "屏蔽",
         "可屏蔽",
         "即可屏蔽",
+        "停止接收",
     ];
     const TRIGGERS_BEFORE: &[&str] = &[
         "退订",
@@ -1075,6 +1159,17 @@ fn opt_out(t: &Text) -> Option<OptOut> {
         let mut i = re;
         while i < t.len() && (t.c[i] == ' ' || t.c[i] == ':' || t.c[i] == '：' || quote(t.c[i])) {
             i += 1;
+        }
+        // `请回复“退订”`: the word itself, quoted, is the reply.
+        if i > re
+            && quote(t.c[i - 1])
+            && t.at(i, "退订")
+            && t.c.get(i + 2).is_some_and(|&c| quote(c))
+        {
+            return Some(OptOut {
+                reply: "退订".to_owned(),
+                phrase: t.span(rs, i + 3),
+            });
         }
         if i >= t.len() || !(t.c[i].is_ascii_alphanumeric() || t.c[i] == '@') {
             continue;
@@ -1165,7 +1260,7 @@ fn opt_out(t: &Text) -> Option<OptOut> {
         }
     }
     // English: `Reply STOP`, `reply TD to unsubscribe`.
-    for (rs, re) in t.find_words(&["reply", "text", "send"]) {
+    for (rs, re) in t.find_words(&["reply", "text", "send", "txt"]) {
         let i = t.skip_spaces(re);
         if i == re || i >= t.len() || !t.c[i].is_ascii_alphanumeric() {
             continue;
@@ -1206,11 +1301,24 @@ mod tests {
             ("优惠码SALE2026，满100减20", None),
             ("取件码3-2-1024，验证码无", None),
             ("请勿泄露验证码。客服95588", None),
-            ("验证码 482 913", None),
+            // Two groups of three (written here), not a longer chain.
+            ("验证码 482 913", Some("482 913")),
+            ("验证码为 381-904，10分钟内有效", Some("381-904")),
+            ("会议号 928 615 304，验证码另行发送", None),
+            ("客服400-820-8820，验证码稍后发送", None),
+            // English without a code word (written here).
+            ("Use 204815 to reset your password.", Some("204815")),
+            ("Use SAVE20 at checkout for 20% off", None),
+            (
+                "Your old code 551029 has expired. Your new code is 873016.",
+                Some("873016"),
+            ),
             ("注册动态验证码：KQXTM，切勿告诉他人", Some("KQXTM")),
             ("Your code is ready", None),
+            // A standing WLAN password is a secret, not a code; one issued for a while is both.
+            ("您的无线上网密码为:30417725，请妥善保管。", None),
             (
-                "您的无线上网密码为:30417725，请妥善保管。",
+                "您申请的无线上网随机密码为30417725，30分钟内有效。",
                 Some("30417725"),
             ),
             ("您的Apple ID代码为：518306，请勿共享。", Some("518306")),

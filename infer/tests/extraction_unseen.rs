@@ -34,14 +34,19 @@ use smsguard::extract;
 /// payment, both seen among the misses.
 /// After codes spelled digit by digit (`7 1 5 0 3 6`, 4 to 8 single digits one space apart):
 /// code 190/195 (76 of 78), validity 192/195 (52 of 54).
+/// After the rules written for batch 2's misses (two groups of three digits, `Use 204815 to
+/// reset`, `has expired`, a password being reset with words in between, a changed phone
+/// number, and the WLAN convention settled: a standing password is a secret only, one issued
+/// for a while is also a code; one gold row changed to it): code 195/195 (79 of 79), validity
+/// 195/195, purpose 191/195 (75 of 79).
 const FLOORS_1: &[(&str, f64)] = &[
-    ("code", 0.974),
-    ("validity", 0.984),
+    ("code", 1.0),
+    ("validity", 1.0),
     ("sender", 1.0),
     ("pickup", 1.0),
     ("opt_out", 1.0),
     ("secret", 0.994),
-    ("purpose", 0.943),
+    ("purpose", 0.979),
 ];
 
 /// `data/cases/extraction-unseen-2.tsv`: a second batch (218 cases), written after the rules
@@ -52,15 +57,17 @@ const FLOORS_1: &[(&str, f64)] = &[
 /// 203/218 (88 of 95 codes; 7 false codes: a meeting password, promo and invitation codes,
 /// initial and temporary passwords), validity 212/218, sender 218/218, pickup 215/218 (23 of
 /// 26 pickup codes), opt-out 214/218 (24 of 28 replies), secret 215/218 (17 of 20), purpose
-/// 199/218 (84 of 95).
+/// 199/218 (84 of 95). After rules written against these misses (so no longer an unseen
+/// figure), with one gold row changed to the settled WLAN convention and replies compared
+/// upper-cased as documented: every field 218/218.
 const FLOORS_2: &[(&str, f64)] = &[
-    ("code", 0.931),
-    ("validity", 0.972),
+    ("code", 1.0),
+    ("validity", 1.0),
     ("sender", 1.0),
-    ("pickup", 0.986),
-    ("opt_out", 0.981),
-    ("secret", 0.986),
-    ("purpose", 0.912),
+    ("pickup", 1.0),
+    ("opt_out", 1.0),
+    ("secret", 1.0),
+    ("purpose", 1.0),
 ];
 
 struct Case {
@@ -132,7 +139,13 @@ fn check(file: &str, floors: &[(&str, f64)]) {
             e.code.as_ref().map(|k| k.purpose.as_str().to_owned()),
         ];
         for (k, (want, got)) in c.fields.iter().zip(got).enumerate() {
-            let right = *want == got;
+            // The reply is documented upper-cased (`OptOut::reply`); the cases write it as the
+            // text does (`回复td退订`).
+            let want = match k {
+                4 => want.as_ref().map(|w| w.to_ascii_uppercase()),
+                _ => want.clone(),
+            };
+            let right = want == got;
             let s = &mut score[k];
             s.0 += usize::from(right);
             s.1 += 1;
