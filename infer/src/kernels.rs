@@ -226,9 +226,12 @@ impl QActs {
     fn quantize(&mut self, kernel: Kernel, x: &[f32], n_tok: usize, n_in: usize, nonneg: bool) {
         let stride = n_in.div_ceil(4) * 4;
         self.stride = stride;
-        // Every value is written below (padding and all-zero rows included), so only the
-        // length is set.
-        self.q.resize(n_tok * stride, 0);
+        // Every value of the first n_tok rows is written below (padding and all-zero rows
+        // included), so the buffer only grows: shrinking and regrowing it between layers of
+        // different widths cost a memset per call.
+        if self.q.len() < n_tok * stride {
+            self.q.resize(n_tok * stride, 0);
+        }
         self.scale.clear();
         self.sum.clear();
         let (lo, levels) = if nonneg {
@@ -238,7 +241,7 @@ impl QActs {
         };
         for (row, dst) in x[..n_tok * n_in]
             .chunks_exact(n_in)
-            .zip(self.q.chunks_exact_mut(stride))
+            .zip(self.q[..n_tok * stride].chunks_exact_mut(stride))
         {
             if stride > n_in {
                 dst[n_in..].fill(0);

@@ -791,6 +791,29 @@ mod tests {
         }
     }
 
+    /// Buffers reused from call to call only grow and hold the previous message's values
+    /// past the current one's length: a long message, then short ones, then long again must
+    /// score exactly as with fresh buffers.
+    #[test]
+    fn reused_scratch_scores_like_fresh() {
+        let c = Classifier::default();
+        let texts = [
+            "【京东】您的验证码为482913，5分钟内有效，请勿泄露。如非本人操作，请忽略本短信。双11狂欢季，全场5折起，领券再减100元，详情见App首页活动专区，回TD退订",
+            "好",
+            "验证码1234",
+            "",
+            "妈，我下班了，晚上回家吃饭",
+            "【京东】您的验证码为482913，5分钟内有效，请勿泄露。如非本人操作，请忽略本短信。双11狂欢季，全场5折起，领券再减100元，详情见App首页活动专区，回TD退订",
+        ];
+        let mut reused = Scratch::default();
+        for t in texts {
+            let a = c.classify_with(t, &mut reused);
+            let b = c.classify_with(t, &mut Scratch::default());
+            let bits = |p: &Prediction| p.scores.map(f32::to_bits);
+            assert_eq!(bits(&a), bits(&b), "{t}");
+        }
+    }
+
     #[test]
     fn classifier_is_send_and_sync() {
         fn check<T: Send + Sync>() {}

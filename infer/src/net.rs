@@ -268,8 +268,10 @@ fn attend_head<M: Madd>(
     let scale = 1.0 / (dh as f32).sqrt();
     let rows = &qkv[..n * 3 * d];
     // Keys transposed in tiles of sixteen, so one vector holds one dimension of 16 keys.
-    b.k.resize(n16 * dh, 0.0);
-    for (tile, dst) in b.k.chunks_exact_mut(16 * dh).enumerate() {
+    if b.k.len() < n16 * dh {
+        b.k.resize(n16 * dh, 0.0);
+    }
+    for (tile, dst) in b.k[..n16 * dh].chunks_exact_mut(16 * dh).enumerate() {
         let keys = &rows[(tile * 16 * 3 * d).min(rows.len())..];
         if keys.len() < 16 * 3 * d {
             dst.fill(0.0);
@@ -282,11 +284,13 @@ fn attend_head<M: Madd>(
     }
     // Scores: 4 queries × 16 keys per register tile. A query past n repeats the last one
     // (computed, never stored).
-    b.s.resize(n * n16, 0.0);
+    if b.s.len() < n * n16 {
+        b.s.resize(n * n16, 0.0);
+    }
     let query = |t: usize| &rows[t.min(n - 1) * 3 * d + at..t.min(n - 1) * 3 * d + at + dh];
     for t0 in (0..n).step_by(4) {
         let (q0, q1, q2, q3) = (query(t0), query(t0 + 1), query(t0 + 2), query(t0 + 3));
-        for (kt, ktile) in b.k.chunks_exact(16 * dh).enumerate() {
+        for (kt, ktile) in b.k[..n16 * dh].chunks_exact(16 * dh).enumerate() {
             let mut acc = [[0f32; 16]; 4];
             for ((((k, &a0), &a1), &a2), &a3) in
                 ktile.chunks_exact(16).zip(q0).zip(q1).zip(q2).zip(q3)
@@ -582,15 +586,20 @@ impl Net {
         let dh = d / heads;
         let n = ids.len().min(self.dims.max_len as usize);
         let ids = &ids[..n];
-        // Every buffer but `pooled` is fully overwritten before it is read, so only its length
-        // is set: zeroing ~190 KB per call cost more than the attention.
-        let resize = |v: &mut Vec<f32>, len: usize| v.resize(len, 0.0);
-        resize(&mut b.x, n * d);
-        resize(&mut b.h, n * d);
-        resize(&mut b.qkv, n * 3 * d);
-        resize(&mut b.att, n * d);
-        resize(&mut b.proj, n * d);
-        resize(&mut b.ffn, n * f);
+        // Every buffer but `pooled` is overwritten where it is read (its first n rows), so the
+        // buffers only grow: zeroing ~190 KB per call cost more than the attention, and
+        // shrinking then regrowing them with the message length cost a memset per call.
+        let grow = |v: &mut Vec<f32>, len: usize| {
+            if v.len() < len {
+                v.resize(len, 0.0);
+            }
+        };
+        grow(&mut b.x, n * d);
+        grow(&mut b.h, n * d);
+        grow(&mut b.qkv, n * 3 * d);
+        grow(&mut b.att, n * d);
+        grow(&mut b.proj, n * d);
+        grow(&mut b.ffn, n * f);
         for (t, &id) in ids.iter().enumerate() {
             let id = id as usize;
             let scale = self.tok_emb.1[id];
@@ -615,7 +624,7 @@ impl Net {
             layer
                 .out
                 .forward(self.kernel, &b.att, n, &mut b.proj, &mut b.acts);
-            for (x, p) in b.x.iter_mut().zip(&b.proj) {
+            for (x, p) in b.x[..n * d].iter_mut().zip(&b.proj) {
                 *x += p;
             }
             for t in 0..n {
@@ -626,13 +635,13 @@ impl Net {
             layer
                 .up
                 .forward(self.kernel, &b.h, n, &mut b.ffn, &mut b.acts);
-            for v in &mut b.ffn {
+            for v in &mut b.ffn[..n * f] {
                 *v = v.max(0.0);
             }
             layer
                 .down
                 .forward(self.kernel, &b.ffn, n, &mut b.proj, &mut b.acts);
-            for (x, p) in b.x.iter_mut().zip(&b.proj) {
+            for (x, p) in b.x[..n * d].iter_mut().zip(&b.proj) {
                 *x += p;
             }
         }
