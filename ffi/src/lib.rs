@@ -340,10 +340,7 @@ pub unsafe extern "C" fn smsguard_classify(
         ) else {
             return SmsguardStatus::SmsguardNullArgument;
         };
-        let (text, invalid) = match std::str::from_utf8(raw) {
-            Ok(t) => (std::borrow::Cow::Borrowed(t), false),
-            Err(_) => (String::from_utf8_lossy(raw), true),
-        };
+        let (text, invalid) = smsguard::json::decode(raw);
         if text.trim().is_empty() {
             return SmsguardStatus::SmsguardEmptyMessage;
         }

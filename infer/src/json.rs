@@ -72,6 +72,17 @@ pub fn cut_warning() -> String {
     )
 }
 
+/// A message given as bytes, as every entry point reads it: invalid UTF-8 replaced with U+FFFD
+/// (and `true` to say so), one trailing `\r` dropped (a line from a CRLF file; dropping a
+/// suffix leaves every byte offset before it valid).
+pub fn decode(raw: &[u8]) -> (std::borrow::Cow<'_, str>, bool) {
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    match std::str::from_utf8(raw) {
+        Ok(t) => (std::borrow::Cow::Borrowed(t), false),
+        Err(_) => (String::from_utf8_lossy(raw), true),
+    }
+}
+
 /// The JSON object for one message given as bytes, on one line: the prediction, or
 /// `{"error": ...}` for an empty (or blank) message. Invalid UTF-8 is replaced with U+FFFD
 /// before classifying (the byte offsets then refer to the replaced text) and a `warning` says
@@ -79,19 +90,15 @@ pub fn cut_warning() -> String {
 /// One trailing `\r` is ignored. `explain` adds the words that most pushed the decision (one
 /// extra model pass per word).
 pub fn classify(c: &Classifier, raw: &[u8], explain: bool) -> String {
-    let (text, invalid) = match std::str::from_utf8(raw) {
-        Ok(t) => (std::borrow::Cow::Borrowed(t), false),
-        Err(_) => (String::from_utf8_lossy(raw), true),
-    };
-    let text = text.strip_suffix('\r').unwrap_or(&text);
+    let (text, invalid) = decode(raw);
     if text.trim().is_empty() {
         return json!({ "error": "empty message: expected text to classify" }).to_string();
     }
     let (mut v, cut) = if explain {
-        let e = c.classify_explained(text);
+        let e = c.classify_explained(&text);
         (explained_json(&e), e.prediction.truncated)
     } else {
-        let p = c.classify(text);
+        let p = c.classify(&text);
         (prediction_json(&p), p.truncated)
     };
     let mut warnings = Vec::new();
