@@ -53,6 +53,9 @@ struct TrainArgs {
     /// Longest input in tokens, [CLS] included (overrides the size preset).
     #[arg(long)]
     max_len: Option<usize>,
+    /// Encoder layers (overrides the size preset).
+    #[arg(long)]
+    layers: Option<usize>,
     /// Hash buckets of the character n-gram branch beside the encoder (overrides the size
     /// preset: 65,536 for the default size, 1,024 for tiny); 0 trains the encoder alone.
     #[arg(long)]
@@ -138,6 +141,10 @@ impl TrainArgs {
         };
         config.d_ffn = self.d_ffn.unwrap_or(config.d_ffn);
         config.max_len = self.max_len.unwrap_or(config.max_len);
+        config.n_layers = self.layers.unwrap_or(config.n_layers);
+        if config.n_layers == 0 {
+            bail!("--layers 0: expected at least one encoder layer");
+        }
         config.ngram_buckets = self.ngram_buckets.unwrap_or(config.ngram_buckets);
         if config.ngram_buckets > 1 << 24 {
             bail!(
