@@ -337,6 +337,7 @@ fn simplified(c: char) -> char {
         ('購', '购'),
         ('電', '电'),
         ('繳', '缴'),
+        ('費', '费'),
         ('間', '间'),
         ('無', '无'),
         ('線', '线'),
@@ -959,8 +960,8 @@ fn purpose(t: &Text) -> Purpose {
         (
             Purpose::Payment,
             &[
-                "支付", "付款", "消费", "交易", "转账", "转出", "扣款", "缴费", "充值", "payment",
-                "purchase", "pay ",
+                "支付", "付款", "消费", "交易", "转账", "转出", "扣款", "缴费", "充值", "金额",
+                "payment", "purchase", "pay ",
             ],
         ),
         (
@@ -998,9 +999,15 @@ fn purpose(t: &Text) -> Purpose {
     if changes_phone && !warning(0) {
         return Purpose::Binding;
     }
+    // `查询缴费记录` looks a payment up; it pays nothing.
+    let record = |e: usize| t.starts_with_any(e, &["记录", "明细"]).is_some();
     WORDS
         .iter()
-        .find(|(_, words)| t.find_words(words).iter().any(|&(s, _)| !warning(s)))
+        .find(|(_, words)| {
+            t.find_words(words)
+                .iter()
+                .any(|&(s, e)| !warning(s) && !record(e))
+        })
         .map_or(Purpose::Other, |&(p, _)| p)
 }
 
@@ -1060,9 +1067,15 @@ fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
             }
         }
     }
+    // `啟用您的會員帳號`: the verb a few characters before the account.
+    let activates_account = || {
+        t.find_words(&["账号", "帐号", "账户"])
+            .iter()
+            .any(|&(ks, _)| (ks.saturating_sub(8)..ks).any(|k| t.at(k, "启用") || t.at(k, "激活")))
+    };
     let kind = if hits.iter().any(|h| in_group(RESET, h)) || resets_password(t) {
         SecretKind::ResetLink
-    } else if hits.iter().any(|h| in_group(ACTIVATE, h)) {
+    } else if hits.iter().any(|h| in_group(ACTIVATE, h)) || activates_account() {
         SecretKind::ActivationLink
     } else {
         return None;
