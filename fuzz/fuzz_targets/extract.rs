@@ -15,8 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let f = smsguard::extract(&text);
     if let Some(code) = &f.code {
         check(&text, &code.value);
-        let n = code.value.text.chars().count();
-        assert!((4..=8).contains(&n), "{code:?}");
+        // 4 to 8 letters and digits, written together or one space or dash apart
+        // (`7 1 5 0 3 6`, `381-904`).
+        let text = &code.value.text;
+        let n = text.chars().filter(|c| c.is_alphanumeric()).count();
+        let separated = text
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '\u{3000}'));
+        assert!((4..=8).contains(&n) && separated, "{code:?}");
         if let Some(v) = &code.validity {
             check(&text, v);
             let apart = v.end <= code.value.start || code.value.end <= v.start;

@@ -252,6 +252,15 @@ impl Text<'_> {
         end
     }
 
+    /// Was folded character `i` written as one of `chars` (a space folded from a control
+    /// character or a line break does not separate the digits of a code)?
+    fn written(&self, i: usize, chars: &[char]) -> bool {
+        self.units.get(i).is_some_and(|u| {
+            let mut orig = self.orig[u.span.clone()].chars();
+            orig.next().is_some_and(|c| chars.contains(&c)) && orig.next().is_none()
+        })
+    }
+
     /// The end of the ASCII letter-and-digit run that starts at `i`.
     fn alnum_end(&self, i: usize) -> usize {
         let mut j = i;
@@ -520,7 +529,7 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
         let mut spaced = 1;
         if e == s + 1 && t.c[s].is_ascii_digit() {
             while spaced < 8
-                && t.c.get(e) == Some(&' ')
+                && t.written(e, &[' ', '\u{3000}'])
                 && t.c.get(e + 1).is_some_and(|c| c.is_ascii_digit())
                 && !t.c.get(e + 2).is_some_and(|c| c.is_ascii_alphanumeric())
             {
@@ -539,7 +548,7 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
         if !spaced
             && e == s + 3
             && digits(s, e)
-            && t.c.get(e).is_some_and(|&c| c == '-' || c == ' ')
+            && t.written(e, &['-', ' ', '\u{3000}'])
             && digits(e + 1, e + 4)
             && !t.c.get(e + 4).is_some_and(|c| c.is_ascii_alphanumeric())
             && !(t.c.get(e + 4).is_some_and(|&c| c == '-' || c == ' ')
@@ -1358,6 +1367,10 @@ mod tests {
                 Some("7 1 5 0 3 6"),
             ),
             ("验证码 1 2 3", None),
+            // Digits apart by control characters (folded to spaces) are no spaced code (found
+            // by the fuzzer).
+            ("验证码4\u{1}0\u{1}4\u{1}0\u{1}4", None),
+            ("验证码 4\n0\n4\n0", None),
         ];
         for (text, want) in cases {
             assert_eq!(code(text).as_deref(), *want, "{text}");
