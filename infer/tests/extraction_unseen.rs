@@ -10,6 +10,8 @@
 //! the floors are the scores measured when the cases were committed, raised as the rules
 //! learn the families, so a change can improve them and never silently lose them.
 
+mod common;
+
 use smsguard::extract;
 
 /// Least share of cases right per field (exact match, "none" included), as last measured.
@@ -72,42 +74,6 @@ const FLOORS_2: &[(&str, f64)] = &[
     ("purpose", 1.0),
 ];
 
-struct Case {
-    line: usize,
-    fields: [Option<String>; 7],
-    text: String,
-}
-
-const NAMES: [&str; 7] = [
-    "code", "validity", "sender", "pickup", "opt_out", "secret", "purpose",
-];
-
-fn cases(file: &str) -> Vec<Case> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../data/cases")
-        .join(file);
-    let body = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let field = |s: &str| (s != "-").then(|| s.to_owned());
-    body.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|(i, l)| {
-            let f: Vec<&str> = l.split('\t').collect();
-            assert_eq!(
-                f.len(),
-                8,
-                "line {}: expected 8 tab-separated columns",
-                i + 1
-            );
-            Case {
-                line: i + 1,
-                fields: [f[0], f[1], f[2], f[3], f[4], f[6], f[5]].map(field),
-                text: f[7].to_owned(),
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn unseen_cases_score_at_least_their_floors() {
     check("extraction-unseen.tsv", FLOORS_1);
@@ -121,26 +87,20 @@ fn second_batch_scores_at_least_its_floors() {
 /// Score every field of `file`'s cases, print the misses and the scores, and fail when a
 /// field is below its floor.
 fn check(file: &str, floors: &[(&str, f64)]) {
-    let cases = cases(file);
+    let cases = common::read(file, 8);
     assert!(cases.len() >= 100, "found only {} cases", cases.len());
     // [field] -> (right, total, positives right, positives)
     let mut score = [(0usize, 0usize, 0usize, 0usize); 7];
     let mut misses = Vec::new();
     for c in &cases {
         let e = extract(&c.text);
-        let got = [
-            e.code.as_ref().map(|k| k.value.text.clone()),
-            e.code
-                .as_ref()
-                .and_then(|k| k.validity.as_ref())
-                .map(|v| v.text.clone()),
-            e.sender.as_ref().map(|s| s.text.clone()),
-            e.pickup_code.as_ref().map(|s| s.text.clone()),
-            e.opt_out.as_ref().map(|o| o.reply.clone()),
-            e.secret.as_ref().map(|s| s.kind.as_str().to_owned()),
-            e.code.as_ref().map(|k| k.purpose.as_str().to_owned()),
+        let got = common::found(&e);
+        // The files hold the purpose before the secret.
+        let col = &c.columns;
+        let fields = [
+            &col[0], &col[1], &col[2], &col[3], &col[4], &col[6], &col[5],
         ];
-        for (k, (want, got)) in c.fields.iter().zip(got).enumerate() {
+        for (k, (want, got)) in fields.into_iter().zip(got).enumerate() {
             // The reply is documented upper-cased (`OptOut::reply`); the cases write it as the
             // text does (`回复td退订`).
             let want = match k {
@@ -158,7 +118,8 @@ fn check(file: &str, floors: &[(&str, f64)]) {
             if !right {
                 misses.push(format!(
                     "line {}: {}: expected {want:?}, got {got:?}",
-                    c.line, NAMES[k]
+                    c.line,
+                    common::FIELDS[k]
                 ));
             }
         }
@@ -169,11 +130,14 @@ fn check(file: &str, floors: &[(&str, f64)]) {
         let share = right as f64 / total as f64;
         eprintln!(
             "{:>8}: {right}/{total} = {share:.3} right; where there is one: {pos_right}/{pos}",
-            NAMES[k]
+            common::FIELDS[k]
         );
-        let floor = floors.iter().find(|f| f.0 == NAMES[k]).map_or(1.0, |f| f.1);
+        let floor = floors
+            .iter()
+            .find(|f| f.0 == common::FIELDS[k])
+            .map_or(1.0, |f| f.1);
         if share + 1e-9 < floor {
-            below.push(format!("{}: {share:.3} < floor {floor}", NAMES[k]));
+            below.push(format!("{}: {share:.3} < floor {floor}", common::FIELDS[k]));
         }
     }
     assert!(below.is_empty(), "{file}: below the floor: {below:?}");
