@@ -160,7 +160,9 @@ pub fn extract(text: &str) -> Extraction {
         units: &units,
     };
     let pickup = pickup_code(&t);
-    let secret = secret(&t);
+    // Read once: it makes a link a reset link and names the code's purpose.
+    let resets = resets_password(&t);
+    let secret = secret(&t, resets);
     // A standing password (initial, or a shop's Wi-Fi) is a secret, not a one-time code, even
     // after `密码`; a WLAN password issued for a while (`随机密码`, `30分钟内有效`) is both.
     let code = verification_code(&t, pickup.as_ref().map(|r| r.0..r.1)).filter(|&(s, e)| {
@@ -178,7 +180,7 @@ pub fn extract(text: &str) -> Extraction {
         code: code.map(|(s, e)| Code {
             value: t.span(s, e),
             validity: validity(&t, s, e).map(|(a, b)| t.span(a, b)),
-            purpose: purpose(&t),
+            purpose: purpose(&t, resets),
         }),
         sender: sender.map(|(s, e)| t.span(s, e)),
         pickup_code: pickup.map(|(s, e)| t.span(s, e)),
@@ -867,7 +869,6 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
         "取餐码",
         "取件密码",
         "开箱码",
-        "取件号码",
         "提件码",
         "货架号",
     ];
@@ -933,7 +934,8 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
 /// What the message says the code is for. The most specific purpose named anywhere wins:
 /// resetting a password over binding over paying over signing up over logging in (`登录…修改
 /// 支付密码` is a reset; `绑定银行卡` that then mentions payment is a binding).
-fn purpose(t: &Text) -> Purpose {
+/// `resets_password`: what [`resets_password`] says of the message.
+fn purpose(t: &Text, resets_password: bool) -> Purpose {
     const WORDS: &[(Purpose, &[&str])] = &[
         (
             Purpose::Reset,
@@ -997,7 +999,7 @@ fn purpose(t: &Text) -> Purpose {
         |s: usize| (s.saturating_sub(12)..s).any(|k| t.at(k, "非本人") || t.at(k, "not you"));
     // Words between the verb and its object (`找回个税App登录密码`, `将手机号修改为…`,
     // `修改取件手机号`) name the purpose as surely as the joined phrase.
-    if resets_password(t) {
+    if resets_password {
         return Purpose::Reset;
     }
     let changes_phone = t.find_words(&["手机号"]).iter().any(|&(s, e)| {
@@ -1022,7 +1024,8 @@ fn purpose(t: &Text) -> Purpose {
 
 /// A secret other than a code: a password after `初始密码` or after `密码` in a WLAN message,
 /// or a link in a message about resetting a password or activating an account.
-fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
+/// `resets_password`: what [`resets_password`] says of the message.
+fn secret(t: &Text, resets_password: bool) -> Option<(SecretKind, usize, usize)> {
     // A password: printable ASCII up to a space or CJK punctuation (`Qy2026!a`).
     let password_at = |i: usize| -> Option<(usize, usize)> {
         let mut i = i;
@@ -1082,7 +1085,7 @@ fn secret(t: &Text) -> Option<(SecretKind, usize, usize)> {
             .iter()
             .any(|&(ks, _)| (ks.saturating_sub(8)..ks).any(|k| t.at(k, "启用") || t.at(k, "激活")))
     };
-    let kind = if hits.iter().any(|h| in_group(RESET, h)) || resets_password(t) {
+    let kind = if hits.iter().any(|h| in_group(RESET, h)) || resets_password {
         SecretKind::ResetLink
     } else if hits.iter().any(|h| in_group(ACTIVATE, h)) || activates_account() {
         SecretKind::ActivationLink
