@@ -1007,7 +1007,7 @@ fn purpose(t: &Text, resets_password: bool) -> Purpose {
             || t.starts_with_any(e, &["修改为", "更换为", "变更为", "改为"])
                 .is_some()
     });
-    if changes_phone && !warning(0) {
+    if changes_phone {
         return Purpose::Binding;
     }
     // `查询缴费记录` looks a payment up; it pays nothing.
