@@ -97,6 +97,16 @@ pub(crate) struct QActs {
     sum: Vec<i32>,
 }
 
+/// Make `v` at least `len` long, never shorter: scratch whose first `len` values are written
+/// before they are read. Shrinking and regrowing it with each message's (or layer's) size
+/// cost a memset per call.
+#[inline(always)]
+pub(crate) fn grow<T: Clone + Default>(v: &mut Vec<T>, len: usize) {
+    if v.len() < len {
+        v.resize(len, T::default());
+    }
+}
+
 /// `v` rounded to the nearest integer (ties to even), for `|v| <= 2^22`: adding 1.5 · 2^23
 /// leaves the integer in the low mantissa bits. Plain arithmetic that vectorizes, where
 /// `f32::round` is a libm call on baseline x86-64.
@@ -118,7 +128,6 @@ fn quantize_one(v: f32, inv: f32, lo: f32, hi: f32) -> i8 {
 
 /// [`max_abs`] one value at a time, for the few values after the vector loops.
 #[inline(always)]
-#[allow(dead_code)] // used only on x86-64 and aarch64
 fn max_abs_scalar(x: &[f32]) -> f32 {
     x.iter()
         .fold(0f32, |m, &v| if v.abs() > m { v.abs() } else { m })
@@ -129,10 +138,7 @@ fn max_abs_scalar(x: &[f32]) -> f32 {
 fn max_abs(x: &[f32]) -> f32 {
     let mut m = [0f32; 8];
     let chunks = x.chunks_exact(8);
-    let mut tail = 0f32;
-    for &v in chunks.remainder() {
-        tail = if v.abs() > tail { v.abs() } else { tail };
-    }
+    let tail = max_abs_scalar(chunks.remainder());
     for c in chunks {
         for k in 0..8 {
             m[k] = if c[k].abs() > m[k] { c[k].abs() } else { m[k] };
@@ -227,11 +233,8 @@ impl QActs {
         let stride = n_in.div_ceil(4) * 4;
         self.stride = stride;
         // Every value of the first n_tok rows is written below (padding and all-zero rows
-        // included), so the buffer only grows: shrinking and regrowing it between layers of
-        // different widths cost a memset per call.
-        if self.q.len() < n_tok * stride {
-            self.q.resize(n_tok * stride, 0);
-        }
+        // included).
+        grow(&mut self.q, n_tok * stride);
         self.scale.clear();
         self.sum.clear();
         let (lo, levels) = if nonneg {

@@ -8,7 +8,7 @@
 #![allow(unsafe_code)]
 
 use crate::format::{Dims, ModelFile, Tensor, TensorData};
-use crate::kernels::{Kernel, QActs, QLinear};
+use crate::kernels::{grow, Kernel, QActs, QLinear};
 
 /// `e^x` for `x <= 0` (softmax after subtracting the maximum), in plain arithmetic the
 /// compiler vectorizes: `2^n e^r` with `n` set in the exponent bits and Cephes' `expf`
@@ -268,9 +268,7 @@ fn attend_head<M: Madd>(
     let scale = 1.0 / (dh as f32).sqrt();
     let rows = &qkv[..n * 3 * d];
     // Keys transposed in tiles of sixteen, so one vector holds one dimension of 16 keys.
-    if b.k.len() < n16 * dh {
-        b.k.resize(n16 * dh, 0.0);
-    }
+    grow(&mut b.k, n16 * dh);
     for (tile, dst) in b.k[..n16 * dh].chunks_exact_mut(16 * dh).enumerate() {
         let keys = &rows[(tile * 16 * 3 * d).min(rows.len())..];
         if keys.len() < 16 * 3 * d {
@@ -284,9 +282,7 @@ fn attend_head<M: Madd>(
     }
     // Scores: 4 queries × 16 keys per register tile. A query past n repeats the last one
     // (computed, never stored).
-    if b.s.len() < n * n16 {
-        b.s.resize(n * n16, 0.0);
-    }
+    grow(&mut b.s, n * n16);
     let query = |t: usize| &rows[t.min(n - 1) * 3 * d + at..t.min(n - 1) * 3 * d + at + dh];
     for t0 in (0..n).step_by(4) {
         let (q0, q1, q2, q3) = (query(t0), query(t0 + 1), query(t0 + 2), query(t0 + 3));
@@ -586,14 +582,8 @@ impl Net {
         let dh = d / heads;
         let n = ids.len().min(self.dims.max_len as usize);
         let ids = &ids[..n];
-        // Every buffer but `pooled` is overwritten where it is read (its first n rows), so the
-        // buffers only grow: zeroing ~190 KB per call cost more than the attention, and
-        // shrinking then regrowing them with the message length cost a memset per call.
-        let grow = |v: &mut Vec<f32>, len: usize| {
-            if v.len() < len {
-                v.resize(len, 0.0);
-            }
-        };
+        // Every buffer but `pooled` is overwritten where it is read (its first n rows), so no
+        // buffer is zeroed: that cost more than the attention.
         grow(&mut b.x, n * d);
         grow(&mut b.h, n * d);
         grow(&mut b.qkv, n * 3 * d);
