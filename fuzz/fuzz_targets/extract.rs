@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     if let Some(code) = &f.code {
         check(&text, &code.value);
         // 4 to 8 letters and digits, written together or one space or dash apart
-        // (`7 1 5 0 3 6`, `381-904`).
+        // (`7 1 5 0 3 6`, `381-904`, `38 29 10`).
         let text = &code.value.text;
         let n = text.chars().filter(|c| c.is_alphanumeric()).count();
         let separated = text

@@ -170,7 +170,10 @@ pub fn extract(text: &str) -> Extraction {
             let one_time = kind == SecretKind::WlanPassword
                 && (validity(&t, s, e).is_some()
                     || (s.saturating_sub(8)..s).any(|k| t.at(k, "动态") || t.at(k, "随机"))
-                    || (e..t.len().min(e + 12)).any(|k| DURATION_UNITS.iter().any(|u| t.at(k, u))));
+                    || (e..t.len().min(e + 12)).any(|k| {
+                        // Not the bare `s` of `60s`: any word's `s` would do.
+                        DURATION_UNITS.iter().any(|u| u.len() > 1 && t.at(k, u))
+                    }));
             e <= ss || se <= s || one_time
         })
     });
@@ -180,7 +183,12 @@ pub fn extract(text: &str) -> Extraction {
         code: code.map(|(s, e)| Code {
             value: t.span(s, e),
             validity: validity(&t, s, e).map(|(a, b)| t.span(a, b)),
-            purpose: purpose(&t, resets),
+            // A WLAN password lets a device onto the network; `请在登录页面输入` names the
+            // portal, not an account's login.
+            purpose: match secret {
+                Some((SecretKind::WlanPassword, ss, se)) if ss < e && s < se => Purpose::Other,
+                _ => purpose(&t, resets),
+            },
         }),
         sender: sender.map(|(s, e)| t.span(s, e)),
         pickup_code: pickup.map(|(s, e)| t.span(s, e)),
@@ -354,6 +362,13 @@ fn simplified(c: char) -> char {
         ('線', '线'),
         ('網', '网'),
         ('話', '话'),
+        ('預', '预'),
+        ('記', '记'),
+        ('開', '开'),
+        ('櫃', '柜'),
+        ('換', '换'),
+        ('變', '变'),
+        ('現', '现'),
     ];
     PAIRS.iter().find(|p| p.0 == c).map_or(c, |p| p.1)
 }
@@ -374,6 +389,8 @@ const CODE_WORDS: &[&str] = &[
     "授权码",
     "交易码",
     "激活码",
+    "注册码",
+    "短信口令",
     "验证代码",
     "id代码",
     "密码",
@@ -384,6 +401,7 @@ const CODE_WORDS: &[&str] = &[
     "code",
     "otp",
     "passcode",
+    "pin",
 ];
 
 /// Words right before a number that make it something other than a code.
@@ -414,6 +432,10 @@ const NOT_CODE_BEFORE: &[&str] = &[
     "礼包码",
     "会员号",
     "优惠代码",
+    "开柜码",
+    "ending",
+    "ending in",
+    "a/c",
     "电话",
     "热线",
     "客服",
@@ -485,14 +507,34 @@ const NOT_CODE_AFTER: &[&str] = &[
 
 /// The verification code: the candidate nearest to a code word. Returns its folded range.
 fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option<(usize, usize)> {
+    let logs_in = t.c.contains(&'密') && !t.find_words(&["登录", "登入", "登陆"]).is_empty();
     let keywords: Vec<(usize, usize)> = t
         .find_words(CODE_WORDS)
         .into_iter()
-        .filter(|&(s, _)| {
-            // `code` inside `qrcode`, or after `promo`, names something else.
+        .filter(|&(s, e)| {
+            // `code` inside `qrcode`, `pin` inside `shopping` or `pink`, or `code` after
+            // `promo`, names something else.
             let inside_word =
-                t.c[s].is_ascii_alphabetic() && s > 0 && t.c[s - 1].is_ascii_alphanumeric();
+                (t.c[s].is_ascii_alphabetic() && s > 0 && t.c[s - 1].is_ascii_alphanumeric())
+                    || (t.c[e - 1].is_ascii_alphabetic()
+                        && t.c.get(e).is_some_and(char::is_ascii_alphabetic));
+            // `卡号8821 0192…，密码502913`: the password of a gift or prepaid card, a voucher
+            // (LABELS.md: transactional). `动态密码` after a card number is still a code word,
+            // and a member number with a password to log in with is a login name with an
+            // initial password (verification), kept protected.
+            let card_password = e - s == 2
+                && !logs_in
+                && t.at(s, "密码")
+                && !(s >= 2
+                    && ["动态", "随机", "交易", "短信"]
+                        .iter()
+                        .any(|w| t.at(s - 2, w)))
+                && (s.saturating_sub(24)..s)
+                    .rev()
+                    .take_while(|&k| !"。；;!！".contains(t.c[k]))
+                    .any(|k| t.at(k, "卡号") || t.at(k, "券号"));
             !inside_word
+                && !card_password
                 && !t.ends_with_any(
                     s,
                     &["promo", "coupon", "discount", "gift", "invite", "referral"],
@@ -543,23 +585,53 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
         if !spaced {
             e = t.alnum_end(s);
         }
-        // Two groups of three digits joined by a dash or a space (`381-904`, `617 248`), and
-        // not part of a longer chain (a phone or meeting number).
+        // Equal groups of digits joined by one kind of dash or space, 6 to 8 digits in all
+        // (`381-904`, `617 248`, `38 29 10`, `4829 1037`), not part of a longer chain (a phone,
+        // card or meeting number). Groups of four only with spaces: `2025-2026` is two years.
         let digits =
             |a: usize, b: usize| b <= t.len() && t.c[a..b].iter().all(char::is_ascii_digit);
+        let g = e - s;
         if !spaced
-            && e == s + 3
+            && (2..=4).contains(&g)
             && digits(s, e)
-            && t.written(e, &['-', ' ', '\u{3000}'])
-            && digits(e + 1, e + 4)
-            && !t.c.get(e + 4).is_some_and(|c| c.is_ascii_alphanumeric())
-            && !(t.c.get(e + 4).is_some_and(|&c| c == '-' || c == ' ')
-                && t.c.get(e + 5).is_some_and(char::is_ascii_digit))
             && !(s > 0 && (t.c[s - 1].is_ascii_alphanumeric() || t.c[s - 1] == '-'))
             && !(s > 1 && t.c[s - 1] == ' ' && t.c[s - 2].is_ascii_digit())
         {
-            e += 4;
-            spaced = true;
+            let seps: &[char] = if g == 4 {
+                &[' ', '\u{3000}']
+            } else {
+                &['-', ' ', '\u{3000}']
+            };
+            let sep = t.c.get(e).copied();
+            let (mut end, mut groups) = (e, 1);
+            while groups * g < 8
+                && t.written(end, seps)
+                && t.c.get(end) == sep.as_ref()
+                && digits(end + 1, end + 1 + g)
+                && !t.c.get(end + 1 + g).is_some_and(char::is_ascii_digit)
+            {
+                end += 1 + g;
+                groups += 1;
+            }
+            let chain_goes_on = t.c.get(end).is_some_and(char::is_ascii_alphanumeric)
+                || (t.c.get(end).is_some_and(|&c| c == '-' || c == ' ')
+                    && t.c.get(end + 1).is_some_and(char::is_ascii_digit));
+            if groups >= 2 && (6..=8).contains(&(groups * g)) && !chain_goes_on {
+                e = end;
+                spaced = true;
+            } else if groups >= 2 && chain_goes_on {
+                // A card or phone number in groups (`6210 3301 8821 2291`): none of its groups
+                // is a code.
+                while end < t.len()
+                    && (t.c[end].is_ascii_digit()
+                        || ((t.c[end] == ' ' || t.c[end] == '-')
+                            && t.c.get(end + 1).is_some_and(char::is_ascii_digit)))
+                {
+                    end += 1;
+                }
+                i = end;
+                continue;
+            }
         }
         i = e;
         let candidate = if spaced {
@@ -573,9 +645,17 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
         }
         let letters_only = !t.c[s..e].iter().any(|c| c.is_ascii_digit());
         // Keyword first (`验证码：482913`).
+        // `Your OTP for the transfer of HKD 2,500.00 to a/c ending 3321 is 840271`: in
+        // English the code word may be the subject of a long sentence whose verb `is` comes
+        // right before the code.
+        let reach = if t.ends_with_any(s, &[" is", " is:"]) {
+            24
+        } else {
+            12
+        };
         let before = ends[..ends.partition_point(|&ke| ke <= s)]
             .last()
-            .and_then(|&ke| gap(t, ke, s, 12))
+            .and_then(|&ke| gap(t, ke, s, reach))
             // A code of letters only (`VDPDG`) must follow its word closely.
             .filter(|&d| !letters_only || d <= 2);
         // The code first (`482913是您的验证码`), which costs one extra step so that a code
@@ -719,6 +799,8 @@ const DURATION_UNITS: &[&str] = &[
     "seconds",
     "second",
     "secs",
+    // `60s`; last, so that every longer unit is tried first.
+    "s",
 ];
 
 /// The validity period nearest to the code at `s..e`: a number and a unit of time with a word
@@ -756,6 +838,8 @@ fn validity(t: &Text, s: usize, e: usize) -> Option<(usize, usize)> {
                 "在",
                 "于",
                 "valid for",
+                "valid",
+                "限",
                 "expires in",
                 "within",
                 "in",
@@ -868,9 +952,15 @@ fn pickup_code(t: &Text) -> Option<(usize, usize)> {
         "自提码",
         "取餐码",
         "取件密码",
+        "取件验证码",
         "开箱码",
+        "开柜码",
         "提件码",
         "货架号",
+        "pickup code",
+        "pick-up code",
+        "pick up code",
+        "collection code",
     ];
     let value_at = |mut i: usize| -> Option<(usize, usize)> {
         let mut skipped = 0;
@@ -964,6 +1054,7 @@ fn purpose(t: &Text, resets_password: bool) -> Purpose {
                 "修改手机",
                 "变更手机",
                 "更换绑定",
+                "密保手机",
                 "bind",
                 "link your",
             ],
@@ -971,8 +1062,23 @@ fn purpose(t: &Text, resets_password: bool) -> Purpose {
         (
             Purpose::Payment,
             &[
-                "支付", "付款", "消费", "交易", "转账", "转出", "扣款", "缴费", "充值", "金额",
-                "payment", "purchase", "pay ",
+                "支付",
+                "付款",
+                "消费",
+                "交易",
+                "转账",
+                "转出",
+                "扣款",
+                "缴费",
+                "充值",
+                "金额",
+                "提现",
+                "payment",
+                "purchase",
+                "pay ",
+                "transfer",
+                "transaction",
+                "withdraw",
             ],
         ),
         (
@@ -980,17 +1086,27 @@ fn purpose(t: &Text, resets_password: bool) -> Purpose {
             &[
                 "注册",
                 "开户",
+                "开立",
                 "开通账号",
                 "创建账号",
                 "sign up",
                 "sign-up",
+                "signing up",
                 "register",
             ],
         ),
         (
             Purpose::Login,
             &[
-                "登录", "登入", "登陆", "log in", "login", "sign in", "sign-in",
+                "登录",
+                "登入",
+                "登陆",
+                "log in",
+                "login",
+                "log on",
+                "sign in",
+                "sign-in",
+                "signing in",
             ],
         ),
     ];
@@ -1002,11 +1118,16 @@ fn purpose(t: &Text, resets_password: bool) -> Purpose {
     if resets_password {
         return Purpose::Reset;
     }
-    let changes_phone = t.find_words(&["手机号"]).iter().any(|&(s, e)| {
-        (s.saturating_sub(6)..s).any(|k| t.at(k, "修改") || t.at(k, "更换") || t.at(k, "变更"))
-            || t.starts_with_any(e, &["修改为", "更换为", "变更为", "改为"])
-                .is_some()
-    });
+    // `更改已登記的手提電話號碼`: a few words may stand between the verb and the number.
+    let changes_phone = t
+        .find_words(&["手机号", "电话号码", "手提电话"])
+        .iter()
+        .any(|&(s, e)| {
+            (s.saturating_sub(8)..s)
+                .any(|k| ["修改", "更换", "变更", "更改"].iter().any(|w| t.at(k, w)))
+                || t.starts_with_any(e, &["修改为", "更换为", "变更为", "改为"])
+                    .is_some()
+        });
     if changes_phone {
         return Purpose::Binding;
     }
@@ -1039,7 +1160,21 @@ fn secret(t: &Text, resets_password: bool) -> Option<(SecretKind, usize, usize)>
         }
         (e - s >= 4 && t.c[s..e].iter().any(|c| c.is_ascii_alphanumeric())).then_some((s, e))
     };
-    const INITIAL: &[&str] = &["初始密码", "initial password", "temporary password"];
+    // A password the service set: first issued (`初始密码`, `預設密碼`) or reset by it
+    // (`服务密码已重置为 829301`).
+    const INITIAL: &[&str] = &[
+        "初始密码",
+        "默认密码",
+        "预设密码",
+        "密码已重置为",
+        "密码重置为",
+        "密码已重设为",
+        "新密码为",
+        "新密码是",
+        "initial password",
+        "temporary password",
+        "new password is",
+    ];
     const WLAN: &[&str] = &["wlan", "wifi", "wi-fi", "无线网", "无线上网"];
     const RESET: &[&str] = &[
         "重置密码",
@@ -1120,15 +1255,16 @@ fn secret(t: &Text, resets_password: bool) -> Option<(SecretKind, usize, usize)>
 
 /// A password being reset with words between the verb and `密码` (`重設您的密碼`,
 /// `找回个税App登录密码`, `修改一卡通查询密码`), outside the `如非本人操作，请修改密码`
-/// warning.
+/// warning; in English, `reset` a few words before `password` (`Reset your Acme ID password`),
+/// outside `If you didn't ask to reset your password`.
 fn resets_password(t: &Text) -> bool {
-    if !t.c.contains(&'密') {
-        return false;
-    }
     const VERBS: &[&str] = &["重设", "重置", "找回", "修改", "设置新", "设定新"];
-    t.find_words(&["密码"]).iter().any(|&(ks, _)| {
-        let from = ks.saturating_sub(10);
-        (from..ks).any(|k| VERBS.iter().any(|w| t.at(k, w)))
+    t.find_words(&["密码", "password"]).iter().any(|&(ks, ke)| {
+        if ke - ks > 2 {
+            return (ks.saturating_sub(24)..ks).any(|k| t.at(k, "reset"))
+                && !(ks.saturating_sub(40)..ks).any(|k| t.at(k, "n't") || t.at(k, "not "));
+        }
+        (ks.saturating_sub(10)..ks).any(|k| VERBS.iter().any(|w| t.at(k, w)))
             && !(ks.saturating_sub(16)..ks).any(|k| t.at(k, "非本人"))
     })
 }
@@ -1164,10 +1300,11 @@ fn opt_out(t: &Text) -> Option<OptOut> {
         "屏蔽",
         "免收",
     ];
+    // Quotes, and the brackets some senders put round the reply (`回复【0】退订`).
     let quote = |c: char| {
         matches!(
             c,
-            '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』'
+            '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '【' | '】'
         )
     };
     // Reply tokens: letters and digits, and the `@`/`#` some banks use (`回@5TD退订`).
@@ -1229,7 +1366,7 @@ fn opt_out(t: &Text) -> Option<OptOut> {
             .rev()
             .take_while(|&k| !matches!(t.c[k], '。' | '!' | '?' | '！' | '？' | '】' | ']'));
         let wish = clause.clone().any(|k| {
-            ["不想", "不再", "退订", "拒收", "免打扰"]
+            ["不想", "不再", "不欲", "不希望", "退订", "拒收", "免打扰"]
                 .iter()
                 .any(|w| t.at(k, w))
         }) && t
@@ -1284,7 +1421,18 @@ fn opt_out(t: &Text) -> Option<OptOut> {
             });
         }
     }
-    // English: `Reply STOP`, `reply TD to unsubscribe`.
+    // English: `Reply STOP`, `reply TD to unsubscribe`, `Reply HELP for help, STOP to
+    // cancel`, `Reply N to stop statement alerts`: after a reply verb, in the same sentence,
+    // `STOP`, or a short token followed by a verb of stopping. Not `Reply C to cancel your
+    // booking`: only `STOP` may cancel.
+    const STOPS: &[&str] = &[
+        "to stop",
+        "to unsubscribe",
+        "to opt out",
+        "to opt-out",
+        "to end",
+        "to quit",
+    ];
     for (rs, re) in t.find_words(&["reply", "text", "send", "txt"]) {
         let i = t.skip_spaces(re);
         if i == re || i >= t.len() || !t.c[i].is_ascii_alphanumeric() {
@@ -1300,6 +1448,28 @@ fn opt_out(t: &Text) -> Option<OptOut> {
                 reply: token.to_ascii_uppercase(),
                 phrase: t.span(rs, te),
             });
+        }
+        let mut k = i;
+        while k < t.len().min(re + 48) && !matches!(t.c[k], '.' | '!' | '?' | '。') {
+            if !t.c[k].is_ascii_alphanumeric() || (k > 0 && t.c[k - 1].is_ascii_alphanumeric()) {
+                k += 1;
+                continue;
+            }
+            let e = t.alnum_end(k);
+            let written = &t.orig[t.units[k].span.start..t.units[e - 1].span.end];
+            let upper = written
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if e - k <= 6
+                && upper
+                && (t.at(k, "stop") && e - k == 4 || t.starts_with_any(e, STOPS).is_some())
+            {
+                return Some(OptOut {
+                    reply: written.to_ascii_uppercase(),
+                    phrase: t.span(rs, e),
+                });
+            }
+            k = e;
         }
     }
     None
@@ -1374,6 +1544,24 @@ mod tests {
             // by the fuzzer).
             ("验证码4\u{1}0\u{1}4\u{1}0\u{1}4", None),
             ("验证码 4\n0\n4\n0", None),
+            // Batch 3's families (written here, invented numbers).
+            ("您的短信口令为：7Q2M9K，请勿告知他人", Some("7Q2M9K")),
+            ("Your PIN is 5083. Do not share it.", Some("5083")),
+            ("Pinky 4821 sale", None),
+            ("Shopping 4821 items", None),
+            ("Your code is 52 81 40, valid 5 mins", Some("52 81 40")),
+            ("验证码 2025-2026 赛季通用", None),
+            ("安全码 6018 2273，请勿泄露", Some("6018 2273")),
+            ("卡号 6210 3301 8821 2291，验证码见下条", None),
+            (
+                "Your OTP for the payment of USD 80.00 to card ending 4471 is 306182",
+                Some("306182"),
+            ),
+            ("礼品卡卡号 8821 0192，密码 502913，可在门店使用", None),
+            (
+                "会员卡号1029384，密码602913，请登录官网查看",
+                Some("602913"),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(code(text).as_deref(), *want, "{text}");
@@ -1407,6 +1595,15 @@ mod tests {
             ("注册验证码482913，10分钟内有效", Purpose::Signup),
             ("验证码482913，请勿泄露", Purpose::Other),
             ("Use code 482913 to sign in", Purpose::Login),
+            // Batch 3's families (written here).
+            ("您正在提现500元，验证码482913", Purpose::Payment),
+            ("您正在开立电子账户，验证码482913", Purpose::Signup),
+            ("验证码482913，您正在更改已登记的电话号码", Purpose::Binding),
+            ("Your passcode for signing in is 482913", Purpose::Login),
+            (
+                "您的WLAN动态密码为482913，请在登录页面输入，30分钟内有效",
+                Purpose::Other,
+            ),
         ];
         for (text, want) in cases {
             let got = extract(text).code.map(|c| c.purpose);
@@ -1426,6 +1623,14 @@ mod tests {
             ("凭会员卡到店享9折", None),
             ("订单编号2026-1203，包裹已发出", None),
             ("凭2-1-7301，欢迎光临", None),
+            // Batch 3's families (written here).
+            ("快件已存入丰巢柜，开柜码：602918", Some("602918")),
+            ("包裹已入柜，取件验证码 551203，请凭码开柜", Some("551203")),
+            (
+                "Your parcel is in the locker. Pickup code: 730195.",
+                Some("730195"),
+            ),
+            ("Tracking number 1Z9940, arriving Friday", None),
         ];
         for (text, want) in cases {
             let got = extract(text).pickup_code.map(|s| s.text);
@@ -1460,6 +1665,19 @@ mod tests {
             ("私教课买10送2。TD退订", Some("TD")),
             ("回复KTGM开通国际漫游", None),
             ("回复CXLL查询剩余流量，屏蔽骚扰请拨12321", None),
+            // Batch 3's families (written here).
+            ("周末特价，回复【0】退订", Some("0")),
+            ("新品上市。如不希望再收到推广讯息，请回覆STOP", Some("STOP")),
+            (
+                "Order shipped. Reply HELP for help, STOP to cancel.",
+                Some("STOP"),
+            ),
+            ("Statement ready. Reply N to stop these alerts.", Some("N")),
+            (
+                "Your table is booked. Reply C to cancel your booking.",
+                None,
+            ),
+            ("愿意参加请回复Y，不愿意的请回复N", None),
         ];
         for (text, want) in cases {
             let got = extract(text).opt_out.map(|o| o.reply);

@@ -4,7 +4,8 @@
 //! passwords), written **before** the rules were extended, by someone who had not read them.
 //! They measure how the rules generalize, unlike `extraction.tsv`, whose cases the rules were
 //! written against. `data/cases/extraction-unseen-2.tsv` is a second batch of the same kind,
-//! written after those rules, for a fresh figure (see [`FLOORS_2`]).
+//! written after those rules, for a fresh figure (see [`FLOORS_2`]), and
+//! `data/cases/extraction-unseen-3.tsv` a third, written after batch 2's rules ([`FLOORS_3`]).
 //!
 //! Each test prints each field's score and fails when one drops below its floor:
 //! the floors are the scores measured when the cases were committed, raised as the rules
@@ -73,6 +74,31 @@ const FLOORS_2: &[(&str, f64)] = &[
     ("secret", 1.0),
     ("purpose", 1.0),
 ];
+
+/// `data/cases/extraction-unseen-3.tsv`: a third batch (242 cases), written after the rules of
+/// batch 2 by a helper who read neither the rules, their tests, the README nor real data (only
+/// LABELS.md and the column header of batch 2), committed before it was scored. Measured
+/// 2026-12-03 with the rules as they were, before any rule changed (the honest figure): code
+/// 230/242 (106 of 112 codes; 6 false codes: two passwords the service set, a gift card's
+/// password, three locker pickup codes read as codes), validity 233/242 (65 of 73), sender
+/// 242/242, pickup 238/242 (24 of 28), opt-out 238/242 (33 of 37), secret 239/242 (13 of 16),
+/// purpose 221/242 (97 of 112). After rules written against these misses (so no longer
+/// unseen): every field 242/242 but purpose 241/242 (the miss: `code to confirm sending 1,200.00
+/// GBP`, a payment the rules call other, left rather than reading every `sending` as paying).
+const FLOORS_3: &[(&str, f64)] = &[
+    ("code", 1.0),
+    ("validity", 1.0),
+    ("sender", 1.0),
+    ("pickup", 1.0),
+    ("opt_out", 1.0),
+    ("secret", 1.0),
+    ("purpose", 0.995),
+];
+
+#[test]
+fn third_batch_scores_at_least_its_floors() {
+    check("extraction-unseen-3.tsv", FLOORS_3);
+}
 
 #[test]
 fn unseen_cases_score_at_least_their_floors() {
