@@ -271,6 +271,17 @@ impl Text<'_> {
         })
     }
 
+    /// Were folded characters `s..e` written as letters and digits (in any script's width),
+    /// with at most spaces and dashes between? A character that the normalizer's Unicode
+    /// tables map to a letter but the standard library's do not know (`₝`, U+209D) is no part
+    /// of a code (found by the fuzzer).
+    fn written_alnum(&self, s: usize, e: usize) -> bool {
+        let (a, b) = (self.units[s].span.start, self.units[e - 1].span.end);
+        self.orig[a..b]
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '\u{3000}'))
+    }
+
     /// The end of the ASCII letter-and-digit run that starts at `i`.
     fn alnum_end(&self, i: usize) -> usize {
         let mut j = i;
@@ -640,7 +651,10 @@ fn verification_code(t: &Text, pickup: Option<std::ops::Range<usize>>) -> Option
         } else {
             is_code_candidate(t, s, e)
         };
-        if !candidate || pickup.as_ref().is_some_and(|p| s < p.end && p.start < e) {
+        if !candidate
+            || !t.written_alnum(s, e)
+            || pickup.as_ref().is_some_and(|p| s < p.end && p.start < e)
+        {
             continue;
         }
         let letters_only = !t.c[s..e].iter().any(|c| c.is_ascii_digit());
@@ -1544,6 +1558,10 @@ mod tests {
             // by the fuzzer).
             ("验证码4\u{1}0\u{1}4\u{1}0\u{1}4", None),
             ("验证码 4\n0\n4\n0", None),
+            // A character the standard library does not call a letter inside a run (found by
+            // the fuzzer); full-width letters and digits are letters and digits.
+            ("验证码 48\u{209d}2913", None),
+            ("验证码 ４８ｗ２９１３", Some("４８ｗ２９１３")),
             // Batch 3's families (written here, invented numbers).
             ("您的短信口令为：7Q2M9K，请勿告知他人", Some("7Q2M9K")),
             ("Your PIN is 5083. Do not share it.", Some("5083")),
