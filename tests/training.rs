@@ -176,6 +176,27 @@ fn training_twice_gives_identical_model_files() {
     );
 }
 
+/// `--ngram-aux-loss` reaches the weights (a second loss on the n-gram branch alone changes the
+/// model) and keeps training reproducible.
+#[test]
+fn ngram_aux_loss_changes_the_model_and_reproduces() {
+    let mut opts = two_epoch_tiny(
+        Vec::new(),
+        1500,
+        9,
+        smsguard_train::split::Holdout::Share(0.15),
+    );
+    let plain = run(&opts).expect("run without the second loss");
+    opts.train.ngram_aux_loss = 1.0;
+    let a = run(&opts).expect("first run with it");
+    let b = run(&opts).expect("second run with it");
+    assert!(a.model_bytes == b.model_bytes, "two runs with the second loss differ");
+    assert!(
+        a.model_bytes != plain.model_bytes,
+        "the second loss left the model unchanged"
+    );
+}
+
 /// Cross-validation scores every real message exactly once, by the model of the fold that held
 /// its template out; the pooled counts are the sum of the folds'; a fold's result does not
 /// depend on which other folds run or how many run at once.

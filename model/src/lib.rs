@@ -302,6 +302,22 @@ impl Model {
         grams: Option<&GramBatch>,
         dropout: Option<&mut Dropout>,
     ) -> Result<Tensor> {
+        match self.forward_parts(ids, mask, grams, dropout)? {
+            (logits, Some(ngram)) => logits + ngram,
+            (logits, None) => Ok(logits),
+        }
+    }
+
+    /// The encoder's logits [B, n_labels] and, apart, the n-gram branch's (`None` without the
+    /// branch or n-grams); [`Model::forward`] is their sum. Training can score the branch on
+    /// its own as well.
+    pub fn forward_parts(
+        &self,
+        ids: &Tensor,
+        mask: &Tensor,
+        grams: Option<&GramBatch>,
+        dropout: Option<&mut Dropout>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
         let logits = self.encoder_forward(ids, mask, dropout)?;
         match (&self.ngram, grams) {
             (Some(table), Some(g)) if g.idx.elem_count() > 0 => {
@@ -320,9 +336,9 @@ impl Model {
                     &rows.contiguous()?,
                     0,
                 )?;
-                logits + per_message
+                Ok((logits, Some(per_message)))
             }
-            _ => Ok(logits),
+            _ => Ok((logits, None)),
         }
     }
 

@@ -88,6 +88,10 @@ struct TrainArgs {
     /// to zero, as the L2 penalty of a linear SVM does.
     #[arg(long, default_value_t = 0.01)]
     ngram_weight_decay: f64,
+    /// Weight of a second loss on the n-gram branch's logits alone (0: none; the branch is
+    /// trained only through the sum with the encoder's logits).
+    #[arg(long, default_value_t = 0.0)]
+    ngram_aux_loss: f64,
     /// Seed for initialization, shuffling, dropout and augmentation.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -132,6 +136,12 @@ impl TrainArgs {
                 self.ngram_weight_decay
             );
         }
+        if !(self.ngram_aux_loss.is_finite() && self.ngram_aux_loss >= 0.0) {
+            bail!(
+                "--ngram-aux-loss {}: expected a number >= 0",
+                self.ngram_aux_loss
+            );
+        }
         if self.synthetic_only && self.synthetic == 0 {
             bail!("--synthetic-only needs --synthetic N with N > 0");
         }
@@ -172,6 +182,7 @@ impl TrainArgs {
                 lr: self.lr,
                 ngram_lr_scale: self.ngram_lr_scale,
                 ngram_weight_decay: self.ngram_weight_decay,
+                ngram_aux_loss: self.ngram_aux_loss,
                 seed: self.seed,
                 token_dropout: self.token_dropout,
                 token_noise: self.token_noise,

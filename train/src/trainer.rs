@@ -110,6 +110,10 @@ pub struct TrainOptions {
     pub ngram_lr_scale: f64,
     /// AdamW weight decay of the n-gram table.
     pub ngram_weight_decay: f64,
+    /// Weight of a second loss on the n-gram branch's logits alone, added to the loss on the
+    /// sum: 0 trains the branch only as the encoder's complement; more asks it to classify
+    /// on its own too, as a linear character n-gram model (fastText, a linear SVM) does.
+    pub ngram_aux_loss: f64,
     /// Seed for initialization, shuffling and dropout.
     pub seed: u64,
     /// Stop (keeping the best weights) once this much time has passed.
@@ -131,6 +135,7 @@ impl Default for TrainOptions {
             token_noise: 0.0,
             ngram_lr_scale: 1.0,
             ngram_weight_decay: 0.01,
+            ngram_aux_loss: 0.0,
             seed: 1,
             max_minutes: None,
             progress: true,
@@ -425,11 +430,26 @@ pub fn train(
                 items.len(),
                 &Device::Cpu,
             )?;
-            let logits = model.forward(&ids, &mask, Some(&grams), Some(&mut dropout))?;
-            let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
-            let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
-            let loss =
-                ((picked * &w)?.sum_all()?.neg()? / f64::from(w.sum_all()?.to_scalar::<f32>()?))?;
+            let (encoder, ngram) =
+                model.forward_parts(&ids, &mask, Some(&grams), Some(&mut dropout))?;
+            let w_sum = f64::from(w.sum_all()?.to_scalar::<f32>()?);
+            // Class-weighted mean cross-entropy of a batch's logits.
+            let cross_entropy = |logits: &Tensor| -> candle_core::Result<Tensor> {
+                let logp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+                let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
+                (picked * &w)?.sum_all()?.neg()? / w_sum
+            };
+            let loss = match &ngram {
+                Some(g) => {
+                    let main = cross_entropy(&(&encoder + g)?)?;
+                    if opts.ngram_aux_loss > 0.0 {
+                        (main + (cross_entropy(g)? * opts.ngram_aux_loss)?)?
+                    } else {
+                        main
+                    }
+                }
+                None => cross_entropy(&encoder)?,
+            };
             let grads = loss.backward()?;
             opt.step(&grads)?;
             gram_opt.step(&grads)?;
