@@ -190,7 +190,10 @@ fn ngram_aux_loss_changes_the_model_and_reproduces() {
     opts.train.ngram_aux_loss = 1.0;
     let a = run(&opts).expect("first run with it");
     let b = run(&opts).expect("second run with it");
-    assert!(a.model_bytes == b.model_bytes, "two runs with the second loss differ");
+    assert!(
+        a.model_bytes == b.model_bytes,
+        "two runs with the second loss differ"
+    );
     assert!(
         a.model_bytes != plain.model_bytes,
         "the second loss left the model unchanged"
